@@ -1,0 +1,232 @@
+"""The ``nas-suite`` command. The only module that prints.
+
+Every :class:`suite.errors.NasSuiteError` becomes one line on stderr and exit status 2, so bad
+input never ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from . import __version__
+from .errors import NasSuiteError
+
+
+def _progress_bar(desc: str) -> Callable[[int, int | None], None]:
+    """A tqdm-backed ``callback(done, total)``; silent when stderr is not a terminal (CI, pipes)."""
+    from tqdm import tqdm
+
+    bar: dict[str, Any] = {}
+
+    def update(done: int, total: int | None) -> None:
+        if "t" not in bar:
+            bar["t"] = tqdm(total=total, desc=desc, unit="B" if desc == "download" else "it",
+                            unit_scale=True, disable=not sys.stderr.isatty(), leave=False)
+        t = bar["t"]
+        if total is not None and t.total != total:
+            t.total = total
+        t.update(done - t.n)
+        if total is not None and done >= total:
+            t.close()
+
+    return update
+
+
+# -- data ------------------------------------------------------------------------------------
+
+
+def _cmd_data_list(args: argparse.Namespace) -> int:
+    from .data.benchmark import locate
+    from .data.registry import BENCHMARKS, IMPORTERS
+    from .errors import CacheError
+
+    print("Benchmarks (dataset: cache in use, or how to get one):")
+    for spec in BENCHMARKS.values():
+        print(f"  {spec.name:8s} {spec.title}")
+        for dataset in spec.datasets:
+            try:
+                where = str(locate(spec.name, dataset, args.root))
+            except CacheError:
+                where = "not imported (see importers below)"
+            print(f"      {dataset:16s} {where}")
+    print("\nImporters (`nas-suite data import NAME SOURCE`):")
+    for imp in IMPORTERS.values():
+        flags = " [needs --allow-pickle]" if imp.uses_pickle else ""
+        extra = f" [pip extra: {imp.extra}]" if imp.extra else ""
+        print(f"  {imp.name:16s} {imp.source}{flags}{extra}")
+    return 0
+
+
+def _split_name(name: str, dataset: str | None) -> tuple[str, str]:
+    if "/" in name:
+        name, dataset = name.split("/", 1)
+    return name, dataset or "cifar10"
+
+
+def _cmd_data_info(args: argparse.Namespace) -> int:
+    from .data.benchmark import load
+
+    name, dataset = _split_name(args.name, args.dataset)
+    bench = load(name, dataset, args.root)
+    meta = bench.meta
+    print(f"{bench.spec.title} / {bench.dataset}: {len(bench)} architectures")
+    print(f"cache:     {bench.path}")
+    print(f"converter: {meta['converter']['name']} {meta['converter']['version']} (schema {meta['schema_version']})")
+    print(f"licence:   {meta['licence']}")
+    print(f"cite:      {meta['citation']}")
+    for src in meta["sources"]:
+        print(f"source:    {src['file']} sha256={src['sha256'][:16]}... {src.get('role', '')}")
+    if meta.get("notes"):
+        print(f"notes:     {meta['notes']}")
+    print("\nmetrics:")
+    for metric in bench.metrics:
+        info = bench.info(metric)
+        print(f"  {metric} [{info.get('unit') or '-'}] {info['description']}")
+        if info.get("split"):
+            print(f"      split: {info['split']}")
+        for block in info["blocks"]:
+            epochs = block["epochs"]
+            ep = "-" if epochs is None else (f"{epochs[0]}..{epochs[-1]} ({len(epochs)})" if len(epochs) > 3 else str(epochs))
+            cover = "all" if block["rows"] is None else f"{block['shape'][0]} archs"
+            print(f"      schedule={block['schedule']} epochs={ep} seeds={block['seeds']} rows={cover}"
+                  + (f" - {block['note']}" if block.get("note") else ""))
+    return 0
+
+
+def _cmd_data_verify(args: argparse.Namespace) -> int:
+    from .data.benchmark import load
+
+    name, dataset = _split_name(args.name, args.dataset)
+    bench = load(name, dataset, args.root)
+    bench.verify()
+    print(f"{bench.path}: all {len(bench.meta['files'])} files match their sha256")
+    return 0
+
+
+def _cmd_data_import(args: argparse.Namespace) -> int:
+    from .data.paths import write_root
+    from .data.registry import importer_spec
+
+    spec = importer_spec(args.importer)
+    options: dict[str, Any] = dict(args.option or [])
+    if spec.uses_pickle:
+        options["allow_pickle"] = args.allow_pickle
+    elif args.allow_pickle:
+        raise NasSuiteError(f"{spec.name} reads no pickles; drop --allow-pickle")
+    if args.dataset:
+        options["datasets"] = args.dataset
+    convert = spec.load()
+    accepted = inspect.signature(convert).parameters
+    if "progress" in accepted:
+        options["progress"] = _progress_bar(spec.name)
+    unknown = [k for k in options if k not in accepted and not any(p.kind == p.VAR_KEYWORD for p in accepted.values())]
+    if unknown:
+        raise NasSuiteError(f"{spec.name} takes no option {', '.join(unknown)}")
+    missing = [s for s in args.source if not Path(s).exists()]
+    if missing:
+        raise NasSuiteError(f"source not found: {missing[0]} ({spec.name} expects {spec.source})")
+    sources = [Path(s) for s in args.source]
+    written = convert(sources if len(sources) > 1 else sources[0], write_root(args.out), **options)
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _parse_option(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"options look like key=value, got {text!r}")
+    lowered = value.lower()
+    if lowered in ("true", "false"):
+        return key, lowered == "true"
+    return key, value
+
+
+def _cmd_data_download(args: argparse.Namespace) -> int:
+    from .data.download import download
+    from .data.paths import write_root
+
+    dest = Path(args.dest) if args.dest else write_root(args.root) / "downloads"
+    kwargs: dict[str, Any] = {"progress": _progress_bar("download")}
+    accepted = inspect.signature(download).parameters
+    if args.sha256:
+        kwargs["sha256"] = args.sha256
+    if args.no_verify and "verify" in accepted:
+        kwargs["verify"] = False
+    path = download(args.name, dest, **kwargs)
+    print(f"downloaded {path}")
+    return 0
+
+
+# -- demo ------------------------------------------------------------------------------------
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    report = run_demo(root=args.root, out=Path(args.out))
+    print(report)
+    return 0
+
+
+# -- wiring ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nas-suite", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--version", action="version", version=f"nas-suite {__version__}")
+    parser.add_argument("--root", default=None, help="cache root (default: $NAS_SUITE_DATA, per-user dir, then embedded data/)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="summarise the embedded NAS-Bench-201 data and write results/demo/")
+    demo.add_argument("--out", default="results/demo", help="output directory (default: results/demo)")
+    demo.set_defaults(func=_cmd_demo)
+
+    data = sub.add_parser("data", help="list, inspect, import, download and verify benchmark caches")
+    dsub = data.add_subparsers(dest="data_command", required=True)
+    p = dsub.add_parser("list", help="registered benchmarks, available caches and importers")
+    p.set_defaults(func=_cmd_data_list)
+    p = dsub.add_parser("info", help="what a cache holds and what each metric means")
+    p.add_argument("name", help="benchmark or benchmark/dataset, e.g. nb201/cifar100")
+    p.add_argument("dataset", nargs="?", default=None)
+    p.set_defaults(func=_cmd_data_info)
+    p = dsub.add_parser("verify", help="check every file of a cache against its sha256")
+    p.add_argument("name")
+    p.add_argument("dataset", nargs="?", default=None)
+    p.set_defaults(func=_cmd_data_verify)
+    p = dsub.add_parser("import", help="convert official/raw files into a cache")
+    p.add_argument("importer", help="importer name (see `nas-suite data list`)")
+    p.add_argument("source", nargs="+", help="file(s) or directory to convert")
+    p.add_argument("--out", default=None, help="cache root to write (default: $NAS_SUITE_DATA or per-user dir)")
+    p.add_argument("--dataset", action="append", help="only these datasets (repeatable)")
+    p.add_argument("--allow-pickle", action="store_true", help="allow reading pickle-based official files (restricted unpickler)")
+    p.add_argument("-o", "--option", action="append", type=_parse_option, metavar="KEY=VALUE", help="importer-specific option")
+    p.set_defaults(func=_cmd_data_import)
+    p = dsub.add_parser("download", help="download an official benchmark file (needs internet; never implicit)")
+    p.add_argument("name", help="source name (see suite/data/sources.py) or URL")
+    p.add_argument("--dest", default=None, help="directory (default: <cache root>/downloads)")
+    p.add_argument("--sha256", default=None, help="expected sha256 (overrides the registry)")
+    p.add_argument("--no-verify", action="store_true", help="accept a file without a published checksum")
+    p.set_defaults(func=_cmd_data_download)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except NasSuiteError as err:
+        print(f"nas-suite: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nas-suite: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

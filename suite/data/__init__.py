@@ -1,0 +1,1 @@
+"""Data layer: official raw files -> compact cache (:mod:`.cache`) -> :class:`.benchmark.Benchmark`."""

@@ -1,0 +1,319 @@
+"""Vectorised queries over one (benchmark, dataset) cache.
+
+Loading is a read, not a parse: ``archs.parquet`` is read with pyarrow, metric blocks are
+memory-mapped and only touched when a metric is asked for. Every query returns arrays aligned
+with the architecture ids (row i = id i), with NaN where the table has no measurement.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CacheError, InvalidArchitecture, NotInBenchmark, UnknownMetric
+from . import cache as cache_format
+from .paths import cache_dir, search_roots
+from .registry import benchmark_spec
+
+SeedArg = int | str
+
+
+class Benchmark:
+    """One tabular benchmark on one dataset, read from a validated cache directory.
+
+    Use :func:`suite.load` rather than constructing this directly.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], benchmark: str, dataset: str) -> None:
+        self.path = Path(path)
+        self.name = benchmark
+        self.dataset = dataset
+        self.meta: dict[str, Any] = cache_format.read_metadata(self.path, benchmark, dataset)
+        self._where = f"{benchmark}/{dataset} cache at {self.path}"
+        self._hint = cache_format.rebuild_hint(self.meta, benchmark, dataset)
+        self._blocks: dict[str, np.ndarray] = {}
+        self._rows: dict[str, np.ndarray] = {}
+        self.spec = benchmark_spec(benchmark)
+        self.space = self.spec.make_space()
+        try:
+            self.archs: pd.DataFrame = pd.read_parquet(self.path / cache_format.ARCHS)
+        except Exception as err:  # pyarrow raises several unrelated types for damaged files
+            raise CacheError(f"corrupt {self._where}: cannot read {cache_format.ARCHS} ({type(err).__name__}); {self._hint}") from None
+        if len(self.archs) != self.meta["n_archs"]:
+            raise CacheError(f"corrupt {self._where}: {len(self.archs)} architectures, metadata says {self.meta['n_archs']}; {self._hint}")
+
+    # -- description ------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return f"Benchmark({self.name!r}, {self.dataset!r}, n_archs={len(self)}, metrics={self.metrics})"
+
+    def __len__(self) -> int:
+        return int(self.meta["n_archs"])
+
+    @property
+    def metrics(self) -> list[str]:
+        """Metric names held by this cache."""
+        return list(self.meta["metrics"])
+
+    def info(self, name: str) -> dict[str, Any]:
+        """What a metric means (split, unit, source) and which blocks hold it."""
+        try:
+            return self.meta["metrics"][name]
+        except KeyError:
+            raise UnknownMetric(f"{self.name}/{self.dataset} has no metric {name!r}; available: {', '.join(self.metrics)}") from None
+
+    def schedules(self, name: str) -> list[int | None]:
+        """Training schedules (total epochs) for which ``name`` was recorded."""
+        seen: list[int | None] = []
+        for block in self.info(name)["blocks"]:
+            if block["schedule"] not in seen:
+                seen.append(block["schedule"])
+        return seen
+
+    # -- metric queries -----------------------------------------------------------------------------
+    def metric(
+        self,
+        name: str,
+        epoch: int | None = None,
+        seed: SeedArg = "mean",
+        *,
+        schedule: int | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> np.ndarray:
+        """Values of ``name`` for every architecture, shape ``(n_archs,)``, float64, NaN if unmeasured.
+
+        ``schedule`` picks the training run (total epochs; default: the cache's default schedule
+        if the metric has it, else its only schedule). ``epoch`` picks the point on that run
+        (default: its last recorded epoch, i.e. the final value). ``seed`` is ``"mean"`` (NaN-aware
+        mean over the recorded seeds), a seed value as listed in the block (e.g. 777 or repeat 0),
+        or ``"sample"``: one recorded seed drawn per architecture with ``rng`` — the usual way to
+        simulate a single noisy training run.
+        """
+        schedule = self._resolve_schedule(name, schedule)
+        blocks = [b for b in self.info(name)["blocks"] if b["schedule"] == schedule]
+        epoch = self._resolve_epoch(name, blocks, epoch)
+        candidates = [b for b in blocks if _column(b, epoch) is not None]
+        block = _prefer(candidates, seed)
+        if block is None:
+            seeds = sorted({str(s) for b in candidates for s in b["seeds"]})
+            raise UnknownMetric(
+                f"{name} at schedule={schedule}, epoch={epoch} has no seed {seed!r}; recorded seeds: {', '.join(seeds)} (or 'mean'/'sample')"
+            )
+        col = _column(block, epoch)
+        values = self._reduce_seeds(self._array(block)[:, :, col : col + 1], block, seed, rng)[:, 0]
+        rows = self._block_rows(block)
+        if rows is None:
+            return values
+        out = np.full(len(self), np.nan)
+        out[rows] = values
+        return out
+
+    def curves(
+        self,
+        name: str,
+        ids: Sequence[int] | np.ndarray | None = None,
+        seed: SeedArg = "mean",
+        *,
+        schedule: int | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> pd.DataFrame:
+        """Per-epoch values of ``name``: rows = ids (default: all), columns = epochs, NaN where unknown.
+
+        Uses the block with the most epochs for the schedule; architectures it does not cover
+        get NaN rows (e.g. NB-201 learning curves published for 200 cells only).
+        """
+        schedule = self._resolve_schedule(name, schedule)
+        blocks = [b for b in self.info(name)["blocks"] if b["schedule"] == schedule and b["epochs"]]
+        if not blocks:
+            raise UnknownMetric(f"{name} (schedule {schedule}) is not recorded per epoch in {self.name}/{self.dataset}")
+        block = max(blocks, key=lambda b: (len(b["epochs"]), b["rows"] is None))
+        ids_arr = np.arange(len(self)) if ids is None else self._check_ids(ids)
+        rows = self._block_rows(block)
+        out = np.full((len(ids_arr), len(block["epochs"])), np.nan)
+        if rows is None:
+            pos, have = ids_arr, np.ones(len(ids_arr), bool)
+        else:
+            pos = np.minimum(np.searchsorted(rows, ids_arr), len(rows) - 1)
+            have = rows[pos] == ids_arr
+        if have.any():
+            picked = np.asarray(self._array(block)[pos[have]])
+            out[have] = self._reduce_seeds(picked, block, seed, rng)
+        return pd.DataFrame(out, index=pd.Index(ids_arr, name="id"), columns=pd.Index(block["epochs"], name="epoch"))
+
+    # -- architectures ------------------------------------------------------------------------------
+    def sample(self, n: int, rng: np.random.Generator | int | None = None, *, replace: bool = False) -> np.ndarray:
+        """``n`` architecture ids drawn uniformly (without replacement unless ``replace``)."""
+        gen = np.random.default_rng(rng)
+        if replace:
+            return gen.integers(0, len(self), n)
+        if n > len(self):
+            raise ValueError(f"cannot sample {n} distinct architectures from {len(self)}")
+        return gen.choice(len(self), size=n, replace=False)
+
+    def index_of(self, spec: Any) -> Any:
+        """Id(s) of architecture spec(s): one spec -> int, a sequence of specs -> int64 array.
+
+        Any spelling the search space accepts works (e.g. NB-201 cell string, op codes; NB-101
+        matrix+ops or module hash). Raises :class:`InvalidArchitecture` for a spec that is not a
+        valid cell and :class:`NotInBenchmark` for a valid cell the table does not hold.
+        """
+        if isinstance(spec, (int, np.integer)):
+            return int(self._check_ids([int(spec)])[0])
+        single = self.space.is_single(spec)
+        keys = np.array([self.space.key(spec)], dtype=object) if single else self.space.keys(list(spec))
+        ids = self._key_index.get_indexer(keys)
+        if (ids < 0).any():
+            bad = int(np.flatnonzero(ids < 0)[0])
+            raise NotInBenchmark(
+                f"architecture {keys[bad]} (spec #{bad}) is valid but not in the {self.name}/{self.dataset} table "
+                f"({len(self)} architectures)"
+            )
+        return int(ids[0]) if single else ids.astype(np.int64)
+
+    def arch(self, ids: int | Sequence[int]) -> Any:
+        """Canonical architecture string(s) of id(s)."""
+        if isinstance(ids, (int, np.integer)):
+            return str(self.archs["arch"].iat[int(self._check_ids([int(ids)])[0])])
+        return self.archs["arch"].to_numpy()[self._check_ids(ids)]
+
+    def verify(self) -> None:
+        """Full integrity check (sha256 of every file); raises :class:`CacheError` on damage."""
+        bad = cache_format.verify_checksums(self.path, self.meta)
+        if bad:
+            raise CacheError(f"corrupt {self._where}: checksum mismatch in {', '.join(bad)}; {self._hint}")
+
+    # -- internals ----------------------------------------------------------------------------------
+    @cached_property
+    def _key_index(self) -> pd.Index:
+        return pd.Index(self.archs["key"].to_numpy())
+
+    def _check_ids(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        arr = np.asarray(ids)
+        if arr.dtype.kind not in "iu":
+            raise InvalidArchitecture(f"architecture ids must be integers, got dtype {arr.dtype}")
+        arr = arr.astype(np.int64, copy=False).reshape(-1)
+        if arr.size and (arr.min() < 0 or arr.max() >= len(self)):
+            bad = int(arr[(arr < 0) | (arr >= len(self))][0])
+            raise NotInBenchmark(f"id {bad} is out of range: {self.name}/{self.dataset} has ids 0..{len(self) - 1}")
+        return arr
+
+    def _resolve_schedule(self, name: str, schedule: int | None) -> int | None:
+        schedules = self.schedules(name)
+        if schedule is not None:
+            if schedule not in schedules:
+                raise UnknownMetric(f"{name} was not recorded for schedule {schedule}; recorded: {schedules}")
+            return schedule
+        default = self.meta.get("default_schedule")
+        if default in schedules:
+            return default
+        if len(schedules) == 1:
+            return schedules[0]
+        raise UnknownMetric(f"{name} has several schedules {schedules}; pass schedule=")
+
+    def _resolve_epoch(self, name: str, blocks: list[dict[str, Any]], epoch: int | None) -> int | None:
+        recorded = sorted({e for b in blocks for e in (b["epochs"] or [])})
+        if not recorded:
+            if epoch is not None:
+                raise UnknownMetric(f"{name} is not recorded per epoch; call metric({name!r}) without epoch")
+            return None
+        if epoch is None:
+            return recorded[-1]
+        if epoch not in recorded:
+            shown = recorded if len(recorded) <= 8 else recorded[:3] + ["..."] + recorded[-3:]
+            raise UnknownMetric(f"{name} has no epoch {epoch} for this schedule; recorded epochs: {shown}")
+        return epoch
+
+    def _array(self, block: dict[str, Any]) -> np.ndarray:
+        arr = self._blocks.get(block["file"])
+        if arr is None:
+            arr = cache_format.open_block(self.path, block, self._where, self._hint)
+            self._blocks[block["file"]] = arr
+        return arr
+
+    def _block_rows(self, block: dict[str, Any]) -> np.ndarray | None:
+        if block["rows"] is None:
+            return None
+        rows = self._rows.get(block["rows"])
+        if rows is None:
+            rows = np.load(self.path / block["rows"], allow_pickle=False)
+            self._rows[block["rows"]] = rows
+        return rows
+
+    @staticmethod
+    def _reduce_seeds(values: np.ndarray, block: dict[str, Any], seed: SeedArg, rng: np.random.Generator | None) -> np.ndarray:
+        """(n, n_seeds, n_epochs) -> (n, n_epochs) by the seed rule of :meth:`metric`.
+
+        ``"sample"`` draws one seed per architecture among those with any measurement, so a
+        sampled curve is one real training run, not a mix of runs.
+        """
+        vals = np.asarray(values, dtype=np.float64)
+        valid = ~np.isnan(vals)
+        if seed == "mean":
+            count = valid.sum(axis=1)
+            total = np.where(valid, vals, 0.0).sum(axis=1)
+            return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        if seed == "sample":
+            gen = rng if rng is not None else np.random.default_rng()
+            has = valid.any(axis=2)  # (n, n_seeds)
+            count = has.sum(axis=1)
+            pick = np.floor(gen.random(len(vals)) * count).astype(np.int64)  # k-th measured seed
+            hit = has & ((np.cumsum(has, axis=1) - 1) == pick[:, None])
+            out = vals[np.arange(len(vals)), hit.argmax(axis=1)]
+            out[count == 0] = np.nan
+            return out
+        return vals[:, block["seeds"].index(seed)]
+
+
+def _column(block: dict[str, Any], epoch: int | None) -> int | None:
+    """Column index of ``epoch`` in a block (0 for non-per-epoch blocks), None if absent."""
+    if block["epochs"] is None:
+        return 0 if epoch is None else None
+    try:
+        return block["epochs"].index(epoch)
+    except ValueError:
+        return None
+
+
+def _prefer(blocks: list[dict[str, Any]], seed: SeedArg) -> dict[str, Any] | None:
+    """Pick the block answering a seed request: full coverage first, then per-seed detail."""
+    def usable(b: dict[str, Any]) -> bool:
+        if seed == "mean":
+            return True
+        if seed == "sample":
+            return True
+        return seed in b["seeds"]
+
+    ok = [b for b in blocks if usable(b)]
+    if not ok:
+        return None
+    return max(ok, key=lambda b: (b["rows"] is None, b["seeds"] != ["mean"] if seed == "sample" else True, len(b["seeds"])))
+
+
+def locate(benchmark: str, dataset: str, root: str | os.PathLike[str] | None = None) -> Path:
+    """Directory of the cache to read, by the resolution order of :mod:`suite.data.paths`."""
+    roots = search_roots(root)
+    for base in roots:
+        path = cache_dir(base, benchmark, dataset)
+        if (path / cache_format.METADATA).exists():
+            return path
+    searched = ", ".join(str(r) for r in roots)
+    raise CacheError(
+        f"no {benchmark}/{dataset} cache found (searched {searched}); import one with "
+        f"`nas-suite data import ...` (see `nas-suite data list`)"
+    )
+
+
+def load(benchmark: str, dataset: str = "cifar10", root: str | os.PathLike[str] | None = None) -> Benchmark:
+    """Open a benchmark cache: ``suite.load("nb201", "cifar100")``.
+
+    ``dataset`` accepts the usual spellings (``cifar10-valid``, ``ImageNet16-120``,
+    ``imagenet``...), resolved once by the benchmark registry. ``root`` overrides the cache
+    search order (argument > ``$NAS_SUITE_DATA`` > per-user default > embedded ``data/``).
+    """
+    spec = benchmark_spec(benchmark)
+    dataset = spec.canonical_dataset(dataset)
+    return Benchmark(locate(spec.name, dataset, root), spec.name, dataset)

@@ -1,0 +1,339 @@
+"""The on-disk cache format: one directory per (benchmark, dataset).
+
+Layout (schema version :data:`SCHEMA_VERSION`)::
+
+    <root>/<benchmark>/<dataset>/
+        metadata.json       # everything below is described here
+        archs.parquet       # one row per architecture, row i <-> id i
+        <metric>.<tag>.npy  # metric blocks, float32, shape (n_rows, n_seeds, n_epochs)
+
+``archs.parquet`` always has the columns ``id`` (int64, 0..n-1, equal to the row number),
+``arch`` (the canonical human-readable architecture string) and ``key`` (the canonical lookup
+key that :meth:`suite.data.spaces` computes from any user spec; for NB-101 the official
+``module_hash``). Search spaces add encoding columns of their own.
+
+A metric is a list of *blocks*. A block is one dense array of shape ``(n_rows, n_seeds,
+n_epochs)``, NaN where not measured, plus what its axes mean:
+
+``schedule``
+    total training epochs of the run that produced it (NB-201: 200 or 12; NB-101: the budget
+    4/12/36/108), or ``null`` for quantities that do not depend on training (params, FLOPs).
+``epochs``
+    the epoch (1-based, "after this many epochs of that schedule") of every column, or ``null``
+    for a single non-per-epoch column.
+``seeds``
+    the seed (or repeat index) of every seed slot, or ``["mean"]`` when the source only
+    published a mean over seeds.
+``rows``
+    ``null`` when the block covers every architecture (row i = id i), else the file name of an
+    int64 ``.npy`` array of the ids it covers (e.g. learning curves published for 200 cells).
+
+Blocks exist so that, e.g., per-seed final accuracies of all 15,625 cells and full curves of a
+few hundred cells can sit side by side without a dense ``15,625 x 3 x 200`` array of NaNs.
+
+Writes are atomic: a :class:`CacheWriter` builds the whole directory under a hidden temporary
+name and renames it into place only after ``metadata.json`` (written last) is complete, so a
+killed conversion never leaves a visible partial cache. Reading validates format, schema
+version, (benchmark, dataset) identity and every file's size and array header; full checksums
+are verified on request (:func:`verify_checksums`), since hashing hundreds of MB on every load
+would defeat memory-mapping.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from ..errors import CacheError
+
+FORMAT = "nas-suite-cache"
+SCHEMA_VERSION = 1
+METADATA = "metadata.json"
+ARCHS = "archs.parquet"
+
+
+def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file, streamed (sources can be GBs)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def source_entry(path: str | os.PathLike[str], role: str = "") -> dict[str, Any]:
+    """Provenance record of one raw input file (name, size, sha256)."""
+    p = Path(path)
+    return {"file": p.name, "role": role, "bytes": p.stat().st_size, "sha256": sha256_file(p)}
+
+
+@dataclass
+class MetricInfo:
+    """What a metric means; stored once per metric in ``metadata.json``."""
+
+    description: str
+    unit: str = ""
+    split: str = ""
+    higher_is_better: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out = {
+            "description": self.description,
+            "unit": self.unit,
+            "split": self.split,
+            "higher_is_better": self.higher_is_better,
+        }
+        out.update(self.extra)
+        return out
+
+
+def rebuild_hint(meta: dict[str, Any] | None, benchmark: str, dataset: str) -> str:
+    """How to rebuild a cache, as recorded by its converter or the generic instruction."""
+    if meta and isinstance(meta.get("rebuild"), str):
+        return meta["rebuild"]
+    return f"rebuild it with `nas-suite data import ...` for {benchmark}/{dataset} (see `nas-suite data list`)"
+
+
+class CacheWriter:
+    """Builds one cache directory atomically.
+
+    Use as a context manager; on a clean exit the directory is committed (renamed into place,
+    replacing any previous cache), on an exception the temporary directory is removed and any
+    previous cache is left untouched.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        benchmark: str,
+        dataset: str,
+        *,
+        converter: str,
+        converter_version: str,
+        citation: str,
+        licence: str,
+        sources: Sequence[dict[str, Any]],
+        rebuild: str,
+        default_schedule: int | None = None,
+        notes: str = "",
+    ) -> None:
+        self.target = Path(root) / benchmark / dataset
+        self.benchmark, self.dataset = benchmark, dataset
+        self.meta: dict[str, Any] = {
+            "format": FORMAT,
+            "schema_version": SCHEMA_VERSION,
+            "benchmark": benchmark,
+            "dataset": dataset,
+            "converter": {"name": converter, "version": converter_version},
+            "citation": citation,
+            "licence": licence,
+            "sources": list(sources),
+            "rebuild": rebuild,
+            "default_schedule": default_schedule,
+            "notes": notes,
+            "n_archs": None,
+            "archs": None,
+            "metrics": {},
+        }
+        self._tmp: Path | None = None
+
+    # -- context management -------------------------------------------------------------------
+    def __enter__(self) -> "CacheWriter":
+        parent = self.target.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            _remove_stale_temps(parent, self.dataset)
+            self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.dataset}.tmp-", dir=parent))
+        except OSError as err:
+            raise CacheError(
+                f"cannot write a cache under {parent}: {err.strerror or err}; "
+                f"choose a writable directory with --out or ${'NAS_SUITE_DATA'}"
+            ) from None
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self._tmp is not None
+        if exc_type is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            return
+        try:
+            self._commit()
+        except BaseException:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            raise
+
+    # -- content ------------------------------------------------------------------------------
+    def write_archs(self, frame: "Any", columns: dict[str, str]) -> None:
+        """Write the architecture table; ``columns`` documents every column."""
+        missing = {"id", "arch", "key"} - set(frame.columns)
+        if missing:
+            raise ValueError(f"archs table lacks required columns {sorted(missing)}")
+        if not np.array_equal(frame["id"].to_numpy(), np.arange(len(frame))):
+            raise ValueError("archs.id must equal the row number 0..n-1")
+        undocumented = set(frame.columns) - set(columns)
+        if undocumented:
+            raise ValueError(f"undocumented archs columns: {sorted(undocumented)}")
+        path = self._path(ARCHS)
+        frame.reset_index(drop=True).to_parquet(path, index=False, compression="zstd")
+        self.meta["n_archs"] = int(len(frame))
+        self.meta["archs"] = {"file": ARCHS, "columns": columns, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+
+    def add_metric(
+        self,
+        name: str,
+        info: MetricInfo,
+        values: np.ndarray,
+        *,
+        schedule: int | None,
+        epochs: Sequence[int] | None,
+        seeds: Sequence[int | str],
+        rows: np.ndarray | None = None,
+        note: str = "",
+    ) -> None:
+        """Add one block of metric ``name`` (see the module docstring for the axes)."""
+        if self.meta["n_archs"] is None:
+            raise ValueError("write_archs() must come before add_metric()")
+        arr = np.asarray(values, dtype=np.float32)
+        if arr.ndim != 3:
+            raise ValueError(f"{name}: metric block must be 3-D (rows, seeds, epochs), got {arr.shape}")
+        n_epochs = 1 if epochs is None else len(epochs)
+        n_rows = self.meta["n_archs"] if rows is None else len(rows)
+        if arr.shape != (n_rows, len(seeds), n_epochs):
+            raise ValueError(f"{name}: shape {arr.shape} != (rows={n_rows}, seeds={len(seeds)}, epochs={n_epochs})")
+        entry = self.meta["metrics"].setdefault(name, {**info.to_json(), "blocks": []})
+        tag = f"s{schedule if schedule is not None else 'x'}.b{len(entry['blocks'])}"
+        fname = f"{name}.{tag}.npy"
+        np.save(self._path(fname), arr)
+        block: dict[str, Any] = {
+            "file": fname,
+            "schedule": schedule,
+            "epochs": None if epochs is None else [int(e) for e in epochs],
+            "seeds": [s if isinstance(s, str) else int(s) for s in seeds],
+            "rows": None,
+            "shape": list(arr.shape),
+            "dtype": "float32",
+            "note": note,
+        }
+        if rows is not None:
+            ids = np.asarray(rows, dtype=np.int64)
+            if ids.ndim != 1 or (ids.size and (ids.min() < 0 or ids.max() >= self.meta["n_archs"])):
+                raise ValueError(f"{name}: rows must be ids in [0, {self.meta['n_archs']})")
+            if ids.size > 1 and not (np.diff(ids) > 0).all():
+                raise ValueError(f"{name}: rows must be strictly increasing (readers binary-search them)")
+            rname = f"{name}.{tag}.rows.npy"
+            np.save(self._path(rname), ids)
+            block["rows"] = rname
+        entry["blocks"].append(block)
+
+    # -- internals ----------------------------------------------------------------------------
+    def _path(self, name: str) -> Path:
+        assert self._tmp is not None, "use CacheWriter as a context manager"
+        return self._tmp / name
+
+    def _commit(self) -> None:
+        if self.meta["n_archs"] is None:
+            raise ValueError("a cache needs an archs table")
+        assert self._tmp is not None
+        files = {}
+        for path in sorted(self._tmp.iterdir()):
+            if path.name != METADATA:
+                files[path.name] = {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
+        self.meta["files"] = files
+        meta_path = self._tmp / METADATA
+        with open(meta_path, "w", encoding="utf-8") as handle:
+            json.dump(self.meta, handle, indent=1, sort_keys=False)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        self._tmp.chmod(0o755)
+        old = None
+        if self.target.exists():
+            old = self.target.with_name(f".{self.dataset}.old-{os.getpid()}")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(self.target, old)
+        os.replace(self._tmp, self.target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove_stale_temps(parent: Path, dataset: str) -> None:
+    """Remove leftovers of killed conversions (never visible to readers: dot-prefixed)."""
+    for leftover in parent.glob(f".{dataset}.tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in parent.glob(f".{dataset}.old-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def read_metadata(path: Path, benchmark: str, dataset: str) -> dict[str, Any]:
+    """Load and validate ``metadata.json`` plus the cheap integrity checks of every file.
+
+    Raises :class:`CacheError` (one line, with a rebuild instruction) for a missing, foreign,
+    stale or damaged cache.
+    """
+    meta_path = Path(path) / METADATA
+    where = f"{benchmark}/{dataset} cache at {path}"
+    if not meta_path.is_file():
+        raise CacheError(f"no {where} (missing {METADATA}); {rebuild_hint(None, benchmark, dataset)}")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CacheError(f"corrupt {where}: unreadable {METADATA} ({err}); {rebuild_hint(None, benchmark, dataset)}") from None
+    hint = rebuild_hint(meta if isinstance(meta, dict) else None, benchmark, dataset)
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CacheError(f"foreign {where}: not a nas-suite cache; {hint}")
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise CacheError(
+            f"stale {where}: schema version {meta.get('schema_version')} but this nas-suite reads "
+            f"version {SCHEMA_VERSION}; {hint}"
+        )
+    if (meta.get("benchmark"), meta.get("dataset")) != (benchmark, dataset):
+        raise CacheError(
+            f"foreign {where}: it holds {meta.get('benchmark')}/{meta.get('dataset')}; {hint}"
+        )
+    files = meta.get("files")
+    if not isinstance(files, dict) or not isinstance(meta.get("metrics"), dict):
+        raise CacheError(f"corrupt {where}: metadata lacks its file list; {hint}")
+    for name, info in files.items():
+        fpath = Path(path) / name
+        try:
+            size = fpath.stat().st_size
+        except OSError:
+            raise CacheError(f"corrupt {where}: file {name} is missing; {hint}") from None
+        if size != info.get("bytes"):
+            raise CacheError(f"corrupt {where}: {name} has {size} bytes, expected {info.get('bytes')}; {hint}")
+    return meta
+
+
+def open_block(path: Path, block: dict[str, Any], where: str, hint: str) -> np.ndarray:
+    """Memory-map one metric block and check its header against the metadata."""
+    try:
+        arr = np.load(Path(path) / block["file"], mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise CacheError(f"corrupt {where}: cannot read {block['file']} ({err}); {hint}") from None
+    if list(arr.shape) != list(block["shape"]) or arr.dtype != np.dtype(block["dtype"]):
+        raise CacheError(f"corrupt {where}: {block['file']} has shape {arr.shape}/{arr.dtype}, metadata says {block['shape']}/{block['dtype']}; {hint}")
+    return arr
+
+
+def verify_checksums(path: Path, meta: dict[str, Any]) -> list[str]:
+    """Names of files whose sha256 differs from the metadata (empty list: intact)."""
+    return [name for name, info in meta["files"].items() if sha256_file(Path(path) / name) != info["sha256"]]
+
+
+def iter_blocks(meta: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]:
+    """(metric name, block) pairs in metadata order."""
+    for name, entry in meta["metrics"].items():
+        for block in entry["blocks"]:
+            yield name, block

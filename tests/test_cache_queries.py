@@ -1,0 +1,196 @@
+"""The cache format and Benchmark queries, on a toy cache with hand-made known values.
+
+Values follow suite.testing.toy.write_toy_cache: acc[i, seed, epoch] = 10*i + seed + epoch/10,
+seed 2 missing for odd ids.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import numpy as np
+import pytest
+
+import suite
+from suite.data import registry
+from suite.data.benchmark import load
+from suite.errors import CacheError, InvalidArchitecture, NotInBenchmark, UnknownMetric
+from suite.testing.toy import TOY, write_toy_cache
+
+
+@pytest.fixture
+def toy(tmp_path, monkeypatch):
+    monkeypatch.setitem(registry.BENCHMARKS, "toy", TOY)
+    write_toy_cache(tmp_path)
+    return load("toy", "d1", root=tmp_path)
+
+
+def test_final_epoch_seed_mean_is_nan_aware(toy):
+    got = toy.metric("acc")
+    # even ids: mean of seeds 0,1,2 -> +1; odd ids: seeds 0,1 -> +0.5; final epoch 4 -> +0.4
+    want = 10 * np.arange(6) + np.where(np.arange(6) % 2 == 0, 1.0, 0.5) + 0.4
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)
+    assert got.dtype == np.float64 and got.shape == (6,)
+
+
+def test_specific_epoch_and_seed(toy):
+    np.testing.assert_allclose(toy.metric("acc", epoch=2, seed=1), 10 * np.arange(6) + 1.2, atol=1e-5)
+    seed2 = toy.metric("acc", epoch=1, seed=2)
+    assert np.isnan(seed2[1::2]).all()
+    np.testing.assert_allclose(seed2[0::2], 10 * np.arange(0, 6, 2) + 2.1, atol=1e-5)
+
+
+def test_sample_draws_only_measured_seeds_and_is_reproducible(toy):
+    a = toy.metric("acc", seed="sample", rng=np.random.default_rng(3))
+    b = toy.metric("acc", seed="sample", rng=np.random.default_rng(3))
+    np.testing.assert_array_equal(a, b)
+    seeds_drawn = np.round(a - 10 * np.arange(6) - 0.4).astype(int)
+    assert set(seeds_drawn[1::2]) <= {0, 1}  # odd ids never get the missing seed 2
+    many = np.stack([toy.metric("acc", seed="sample", rng=np.random.default_rng(s)) for s in range(60)])
+    assert len(np.unique(np.round(many[:, 0] - 0.4))) == 3  # all three seeds of id 0 get drawn
+
+
+def test_schedules_are_separate_runs(toy):
+    assert toy.schedules("acc") == [4, 8]
+    np.testing.assert_allclose(toy.metric("acc", schedule=8)[0], 1000 + 1.4, atol=1e-4)
+    with pytest.raises(UnknownMetric, match="schedule 12"):
+        toy.metric("acc", schedule=12)
+    with pytest.raises(UnknownMetric, match="no epoch 7"):
+        toy.metric("acc", epoch=7)
+
+
+def test_partial_block_fills_nan_and_curves(toy):
+    got = toy.metric("curve", epoch=3, seed=0)
+    assert np.isnan(got[[0, 2, 3, 5]]).all()
+    np.testing.assert_allclose(got[[1, 4]], [10.3, 40.3], atol=1e-5)
+    curves = toy.curves("curve", ids=[4, 0, 1])
+    assert list(curves.columns) == [1, 2, 3, 4] and list(curves.index) == [4, 0, 1]
+    np.testing.assert_allclose(curves.loc[4].to_numpy(), 40.5 + np.arange(1, 5) / 10, atol=1e-5)
+    assert curves.loc[0].isna().all()
+
+
+def test_curves_sample_keeps_one_run_per_architecture(toy):
+    curves = toy.curves("acc", seed="sample", rng=np.random.default_rng(0))
+    offsets = curves.to_numpy() - 10 * np.arange(6)[:, None] - np.arange(1, 5)[None, :] / 10
+    assert np.allclose(offsets, offsets[:, :1], atol=1e-5)  # same seed across all epochs
+
+
+def test_scalar_metric_and_errors(toy):
+    np.testing.assert_allclose(toy.metric("params"), np.arange(6) / 2)
+    with pytest.raises(UnknownMetric, match="not recorded per epoch"):
+        toy.metric("params", epoch=3)
+    with pytest.raises(UnknownMetric, match="available: acc, curve, params"):
+        toy.metric("loss")
+    with pytest.raises(UnknownMetric, match="recorded seeds"):
+        toy.metric("acc", seed=5)
+
+
+def test_index_of_and_named_errors(toy):
+    assert toy.index_of("A3") == 3
+    np.testing.assert_array_equal(toy.index_of(["a5", "a0"]), [5, 0])
+    with pytest.raises(NotInBenchmark, match="valid but not in"):
+        toy.index_of("a99")
+    with pytest.raises(InvalidArchitecture, match="look like"):
+        toy.index_of("zz")
+    with pytest.raises(NotInBenchmark, match="out of range"):
+        toy.index_of(6)
+
+
+def test_sample_without_replacement(toy):
+    ids = toy.sample(6, rng=0)
+    assert sorted(ids) == list(range(6))
+    np.testing.assert_array_equal(toy.sample(3, rng=1), toy.sample(3, rng=1))
+
+
+def test_resolution_order(tmp_path, monkeypatch):
+    monkeypatch.setitem(registry.BENCHMARKS, "toy", TOY)
+    env_root, arg_root = tmp_path / "env", tmp_path / "arg"
+    write_toy_cache(env_root)
+    write_toy_cache(arg_root)
+    monkeypatch.setenv("NAS_SUITE_DATA", str(env_root))
+    assert load("toy", "d1").path == env_root / "toy" / "d1"
+    assert load("toy", "d1", root=arg_root).path == arg_root / "toy" / "d1"
+    monkeypatch.delenv("NAS_SUITE_DATA")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    write_toy_cache(tmp_path / "xdg" / "nas-suite")
+    assert load("toy", "d1").path == tmp_path / "xdg" / "nas-suite" / "toy" / "d1"
+    with pytest.raises(CacheError, match="no toy/d2 cache found"):
+        load("toy", "d2")
+
+
+def _meta(path):
+    return json.loads((path / "metadata.json").read_text())
+
+
+def test_stale_foreign_and_corrupt_caches_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setitem(registry.BENCHMARKS, "toy", TOY)
+    path = write_toy_cache(tmp_path)
+    meta = _meta(path)
+    meta["schema_version"] = 0
+    (path / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(CacheError, match="stale .* schema version 0 .*write_toy_cache"):
+        load("toy", "d1", root=tmp_path)
+
+    path = write_toy_cache(tmp_path)
+    meta = _meta(path)
+    meta["dataset"] = "d2"
+    (path / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(CacheError, match="foreign .* holds toy/d2"):
+        load("toy", "d1", root=tmp_path)
+
+    path = write_toy_cache(tmp_path)
+    block = _meta(path)["metrics"]["acc"]["blocks"][0]["file"]
+    with open(path / block, "r+b") as handle:
+        handle.truncate(100)
+    with pytest.raises(CacheError, match=f"corrupt .*{block}"):
+        load("toy", "d1", root=tmp_path)
+
+    path = write_toy_cache(tmp_path)
+    (path / "metadata.json").write_text("{not json")
+    with pytest.raises(CacheError, match="unreadable metadata.json"):
+        load("toy", "d1", root=tmp_path)
+
+
+def test_verify_detects_flipped_byte(tmp_path, monkeypatch):
+    monkeypatch.setitem(registry.BENCHMARKS, "toy", TOY)
+    path = write_toy_cache(tmp_path)
+    bench = load("toy", "d1", root=tmp_path)
+    bench.verify()
+    target = path / _meta(path)["metrics"]["params"]["blocks"][0]["file"]
+    data = bytearray(target.read_bytes())
+    data[-1] ^= 0xFF
+    target.write_bytes(bytes(data))
+    with pytest.raises(CacheError, match="checksum mismatch"):
+        load("toy", "d1", root=tmp_path).verify()
+
+
+def test_failed_write_leaves_previous_cache_intact(tmp_path, monkeypatch):
+    monkeypatch.setitem(registry.BENCHMARKS, "toy", TOY)
+    write_toy_cache(tmp_path)
+    before = load("toy", "d1", root=tmp_path).metric("acc")
+    from suite.data.cache import CacheWriter
+
+    with pytest.raises(RuntimeError):
+        with CacheWriter(tmp_path, "toy", "d1", converter="x", converter_version="1", citation="", licence="",
+                         sources=[], rebuild="") as w:
+            w.write_archs(load("toy", "d1", root=tmp_path).archs, {"id": "", "arch": "", "key": ""})
+            raise RuntimeError("killed mid-conversion")
+    np.testing.assert_array_equal(load("toy", "d1", root=tmp_path).metric("acc"), before)
+    assert sorted(p.name for p in (tmp_path / "toy").iterdir()) == ["d1"]  # no temp dir left
+
+
+def test_read_only_root_is_a_clear_error(tmp_path):
+    if os.geteuid() == 0:  # root ignores permission bits; sysfs is read-only even for root
+        ro = tmp_path.anchor + "sys/nas-suite-readonly-test"
+    else:
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    with pytest.raises(CacheError, match="cannot write a cache under .* choose a writable directory"):
+        write_toy_cache(ro)
+
+
+def test_public_api_exports_load():
+    assert suite.load is load
