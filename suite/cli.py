@@ -112,6 +112,9 @@ def _cmd_data_import(args: argparse.Namespace) -> int:
     from .data.registry import importer_spec
 
     spec = importer_spec(args.importer)
+    missing = [s for s in args.source if not Path(s).exists()]
+    if missing:
+        raise NasSuiteError(f"source not found: {missing[0]} ({spec.name} expects {spec.source})")
     options: dict[str, Any] = dict(args.option or [])
     if spec.uses_pickle:
         options["allow_pickle"] = args.allow_pickle
@@ -126,9 +129,6 @@ def _cmd_data_import(args: argparse.Namespace) -> int:
     unknown = [k for k in options if k not in accepted and not any(p.kind == p.VAR_KEYWORD for p in accepted.values())]
     if unknown:
         raise NasSuiteError(f"{spec.name} takes no option {', '.join(unknown)}")
-    missing = [s for s in args.source if not Path(s).exists()]
-    if missing:
-        raise NasSuiteError(f"source not found: {missing[0]} ({spec.name} expects {spec.source})")
     sources = [Path(s) for s in args.source]
     written = convert(sources if len(sources) > 1 else sources[0], write_root(args.out), **options)
     for path in written:
@@ -147,18 +147,17 @@ def _parse_option(text: str) -> tuple[str, Any]:
 
 
 def _cmd_data_download(args: argparse.Namespace) -> int:
-    from .data.download import download
+    from .data.download import download, read_manifest
     from .data.paths import write_root
 
     dest = Path(args.dest) if args.dest else write_root(args.root) / "downloads"
-    kwargs: dict[str, Any] = {"progress": _progress_bar("download")}
-    accepted = inspect.signature(download).parameters
-    if args.sha256:
-        kwargs["sha256"] = args.sha256
-    if args.no_verify and "verify" in accepted:
-        kwargs["verify"] = False
-    path = download(args.name, dest, **kwargs)
+    path = download(args.name, dest, sha256=args.sha256, verify=not args.no_verify, filename=args.filename,
+                    mirror=args.mirror, progress=_progress_bar("download"))
     print(f"downloaded {path}")
+    if args.no_verify:
+        manifest = read_manifest(path)
+        print(f"not verified against a published checksum; sha256={manifest['sha256']} "
+              f"(name tag in md5: {manifest.get('name_tag_in_md5')})")
     return 0
 
 
@@ -211,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dest", default=None, help="directory (default: <cache root>/downloads)")
     p.add_argument("--sha256", default=None, help="expected sha256 (overrides the registry)")
     p.add_argument("--no-verify", action="store_true", help="accept a file without a published checksum")
+    p.add_argument("--mirror", default=None, help="base URL to fetch named files from (or $NAS_SUITE_MIRROR)")
+    p.add_argument("--filename", default=None, help="file name to save a URL under")
     p.set_defaults(func=_cmd_data_download)
     return parser
 

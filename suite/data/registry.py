@@ -10,7 +10,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..errors import UnknownBenchmark
+from ..errors import NasSuiteError, UnknownBenchmark
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,15 @@ class ImporterSpec:
     extra: str = ""  # pip extra it needs, if any
 
     def load(self) -> Callable[..., Any]:
+        """The converter function; a missing optional dependency becomes an install hint."""
         module, _, func = self.target.partition(":")
-        return getattr(importlib.import_module(module), func)
+        try:
+            return getattr(importlib.import_module(module), func)
+        except ModuleNotFoundError as err:
+            if err.name and err.name.startswith("suite"):
+                raise
+            hint = f'pip install "nas-suite[{self.extra}]"' if self.extra else f"pip install {err.name}"
+            raise NasSuiteError(f"importer {self.name} needs the package {err.name!r}: {hint}") from None
 
 
 NB101_CITATION = (

@@ -1,0 +1,77 @@
+"""The CLI as a user meets it: every bad input is one actionable line on stderr, exit status 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from suite.cli import main
+from suite.data import registry
+from suite.testing.toy import TOY, write_toy_cache
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code: int, err: str, *fragments: str) -> None:
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("nas-suite: error: ")
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+def test_unknown_importer_and_missing_source(capsys, tmp_path):
+    assert_one_line_error(*run_cli(capsys, "data", "import", "nope", str(tmp_path))[::2], "unknown importer 'nope'", "nb101-tfrecord")
+    code, _, err = run_cli(capsys, "data", "import", "nb101-tfrecord", str(tmp_path / "missing.tfrecord"), "--out", str(tmp_path))
+    assert_one_line_error(code, err, "source not found", "missing.tfrecord")
+
+
+def test_unknown_benchmark_and_dataset(capsys):
+    assert_one_line_error(*run_cli(capsys, "data", "info", "nb999")[::2], "unknown benchmark 'nb999'")
+    assert_one_line_error(*run_cli(capsys, "data", "info", "nb201/svhn")[::2], "no dataset 'svhn'", "cifar100")
+
+
+def test_missing_cache_says_how_to_import(capsys, tmp_path):
+    code, _, err = run_cli(capsys, "--root", str(tmp_path), "data", "info", "nb101")
+    assert_one_line_error(code, err, "no nb101/cifar10 cache found", "nas-suite data import")
+
+
+def test_stale_cache_is_refused_with_rebuild_command(capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(registry.BENCHMARKS, "toy", TOY)
+    path = write_toy_cache(tmp_path)
+    meta = json.loads((path / "metadata.json").read_text())
+    meta["schema_version"] = 99
+    (path / "metadata.json").write_text(json.dumps(meta))
+    code, _, err = run_cli(capsys, "--root", str(tmp_path), "data", "info", "toy/d1")
+    assert_one_line_error(code, err, "stale", "schema version 99", "write_toy_cache()")
+
+
+def test_info_and_verify_on_a_good_cache(capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(registry.BENCHMARKS, "toy", TOY)
+    write_toy_cache(tmp_path)
+    code, out, _ = run_cli(capsys, "--root", str(tmp_path), "data", "info", "toy", "d1")
+    assert code == 0
+    assert "6 architectures" in out and "schedule=4 epochs=1..4 (4) seeds=[0, 1, 2] rows=all" in out
+    assert "rows=2 archs" in out  # the partial 'curve' block
+    code, out, _ = run_cli(capsys, "--root", str(tmp_path), "data", "verify", "toy/d1")
+    assert code == 0 and "match their sha256" in out
+
+
+def test_console_script_is_installed():
+    out = subprocess.run([sys.executable, "-m", "suite.cli", "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("nas-suite ")
+
+
+@pytest.mark.parametrize("argv", [["data"], ["data", "import"]])
+def test_usage_errors_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
