@@ -279,18 +279,23 @@ def _column(block: dict[str, Any], epoch: int | None) -> int | None:
 
 
 def _prefer(blocks: list[dict[str, Any]], seed: SeedArg) -> dict[str, Any] | None:
-    """Pick the block answering a seed request: full coverage first, then per-seed detail."""
-    def usable(b: dict[str, Any]) -> bool:
-        if seed == "mean":
-            return True
-        if seed == "sample":
-            return True
-        return seed in b["seeds"]
+    """Pick the block answering a seed request.
 
-    ok = [b for b in blocks if usable(b)]
-    if not ok:
-        return None
-    return max(ok, key=lambda b: (b["rows"] is None, b["seeds"] != ["mean"] if seed == "sample" else True, len(b["seeds"])))
+    Full coverage wins first. Then, for ``"mean"``, a block the source published as a seed
+    mean wins over one whose mean we would compute (the published number is the reference);
+    for ``"sample"`` per-seed blocks win (sampling from a mean is no sample); for a named seed
+    only blocks recording it qualify.
+    """
+    if seed == "mean":
+        rank = lambda b: (b["rows"] is None, b["seeds"] == ["mean"], len(b["seeds"]))  # noqa: E731
+        ok = blocks
+    elif seed == "sample":
+        rank = lambda b: (b["rows"] is None, b["seeds"] != ["mean"], len(b["seeds"]))  # noqa: E731
+        ok = blocks
+    else:
+        rank = lambda b: (b["rows"] is None, len(b["seeds"]))  # noqa: E731
+        ok = [b for b in blocks if seed in b["seeds"]]
+    return max(ok, key=rank) if ok else None
 
 
 def locate(benchmark: str, dataset: str, root: str | os.PathLike[str] | None = None) -> Path:

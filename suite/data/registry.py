@@ -150,7 +150,7 @@ IMPORTERS: dict[str, ImporterSpec] = {
         ImporterSpec(
             "nbgraph-pypi", "nbgraph", "suite.data.importers.nbgraph:convert",
             "the installed nas-bench-graph package (light/*.bench), or a directory of them",
-            GRAPH_CITATION, "MIT", extra="graph",
+            GRAPH_CITATION, "Apache-2.0", uses_pickle=True, extra="graph",
         ),
     )
 }

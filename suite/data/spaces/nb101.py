@@ -1,0 +1,373 @@
+"""NAS-Bench-101 cells: validation, pruning and the official isomorphism-invariant module hash.
+
+A cell is a DAG of at most 7 vertices and 9 edges given as an upper-triangular 0/1 adjacency
+matrix plus one op per vertex: ``input`` first, ``output`` last, interior ops from
+:data:`OPS`. Accepted spellings (:meth:`NB101Space.key`):
+
+* ``{"matrix": [[0, 1, ...], ...], "ops": ["input", ..., "output"]}``
+* a ``(matrix, ops)`` tuple
+* a 32-hex ``module_hash`` (returned as-is, lower-cased)
+* the canonical ``arch`` string of ``archs.parquet``: ``"<ops>;<row-major adjacency bits>"``,
+  e.g. ``"input,conv3x3-bn-relu,output;010001000"``
+
+Validation follows nasbench's ``ModelSpec`` + ``NASBench._check_spec``: the matrix must be
+square, 0/1 and strictly upper triangular with one op per vertex; vertices not on an
+input->output path are pruned (an unreachable output is an error); the *pruned* cell must have
+<= 7 vertices, <= 9 edges, ``input``/``output`` at the ends and only known interior ops (ops of
+pruned vertices are not checked, as in nasbench).
+
+The key is the official ``module_hash`` (nasbench ``graph_util.hash_module``), so it equals the
+first field of every record of the official tfrecords: each vertex starts from md5 of the text
+``str((out_degree, in_degree, label))`` with label -1 for input, -2 for output and the op's index
+in :data:`OPS` otherwise; then, V times, every vertex is re-hashed from the sorted hashes of its
+in-neighbours, ``|``, the sorted hashes of its out-neighbours, ``|`` and its own hash; the key is
+md5 of ``str(sorted(final hashes))``. It is invariant under relabelling the interior vertices.
+
+Fixed-width encodings for ``archs.parquet`` (:func:`encode_columns`): ``adjacency`` is the int64
+bit mask of the pruned upper triangle in nasbench's dimension-agnostic order (edge ``i -> j``,
+``i < j``, is bit ``i + j * (j - 1) // 2``: 21 bits for 7 vertices), ``ops`` the comma-joined op
+names, ``n_vertices`` and ``n_edges`` small ints.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from hashlib import md5
+from typing import Any
+
+import numpy as np
+
+from ...errors import InvalidArchitecture
+from . import SearchSpace
+
+__all__ = ["NB101Space", "OPS", "MAX_VERTICES", "MAX_EDGES", "Cell", "parse_spec", "prune", "module_hash",
+           "hash_cell", "arch_string", "encode_columns", "COLUMNS_DOC"]
+
+#: Interior ops in nasbench's ``available_ops`` order; the hash labels them 0, 1, 2.
+OPS: tuple[str, ...] = ("conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3")
+INPUT, OUTPUT = "input", "output"
+MAX_VERTICES = 7
+MAX_EDGES = 9
+
+_LABEL = {op: i for i, op in enumerate(OPS)}
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+
+#: A cell as plain Python: (tuple of out-neighbour lists per vertex is derived), matrix rows, ops.
+Cell = tuple[tuple[tuple[int, ...], ...], tuple[str, ...]]
+
+COLUMNS_DOC = {
+    "id": "row number 0..n-1 (order of first appearance in the source file)",
+    "arch": "canonical cell string '<ops>;<adjacency>': comma-joined ops of the pruned cell, then its "
+            "V*V adjacency matrix row-major as 0/1 digits (the official record's fields 4 and 3)",
+    "key": "official NAS-Bench-101 module_hash (md5 hex), = NB101Space().key(spec)",
+    "adjacency": "int64 bit mask of the pruned adjacency: edge i->j (i<j) is bit i + j*(j-1)//2 "
+                 "(nasbench's dimension-agnostic order; decode with n_vertices)",
+    "ops": "comma-joined ops of the pruned cell, 'input,...,output'",
+    "n_vertices": "vertices of the pruned cell (2..7)",
+    "n_edges": "edges of the pruned cell (1..9)",
+}
+
+
+# -- parsing and validation --------------------------------------------------------------------
+
+
+def parse_spec(spec: Any) -> Cell:
+    """(matrix rows, ops) of a matrix+ops spec, validated for shape and entries but not pruned.
+
+    Raises :class:`InvalidArchitecture`.
+    """
+    if isinstance(spec, dict):
+        if "matrix" not in spec or "ops" not in spec:
+            raise InvalidArchitecture(
+                f"NB-101 spec dict needs keys 'matrix' and 'ops', got {sorted(map(str, spec))}"
+            )
+        matrix, ops = spec["matrix"], spec["ops"]
+    elif isinstance(spec, str):
+        return _parse_arch_string(spec)
+    elif isinstance(spec, (tuple, list)) and len(spec) == 2:
+        matrix, ops = spec
+    else:
+        raise InvalidArchitecture(
+            f"cannot read {type(spec).__name__} as an NB-101 cell; give {{'matrix': ..., 'ops': [...]}}, "
+            "a (matrix, ops) tuple, a module hash or an 'ops;bits' arch string"
+        )
+    if isinstance(ops, str) or not isinstance(ops, Sequence):
+        raise InvalidArchitecture(f"NB-101 ops must be a list of op names, got {type(ops).__name__}")
+    ops_t = tuple(ops)
+    rows = _matrix_rows(matrix)
+    n = len(rows)
+    if n != len(ops_t):
+        raise InvalidArchitecture(f"NB-101 cell has a {n}x{n} matrix but {len(ops_t)} ops; give one op per vertex")
+    if n < 2:
+        raise InvalidArchitecture(f"NB-101 cell needs at least 2 vertices (input and output), got {n}")
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            if v not in (0, 1):
+                raise InvalidArchitecture(f"NB-101 adjacency entries must be 0 or 1, got {v!r} at ({i}, {j})")
+            if v and j <= i:
+                raise InvalidArchitecture(
+                    f"NB-101 adjacency must be strictly upper triangular (edges go from lower to higher "
+                    f"vertex), got an edge {i}->{j}"
+                )
+    return rows, ops_t
+
+
+def _matrix_rows(matrix: Any) -> tuple[tuple[int, ...], ...]:
+    """Square matrix as a tuple of int tuples (Python ints: numpy ints would change the hash text)."""
+    if isinstance(matrix, np.ndarray):
+        if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+            raise InvalidArchitecture(f"NB-101 adjacency must be a square matrix, got shape {matrix.shape}")
+        if matrix.dtype.kind == "b":
+            matrix = matrix.astype(np.int64)
+        elif matrix.dtype.kind == "f":
+            if not np.all(np.isin(matrix, (0.0, 1.0))):
+                raise InvalidArchitecture("NB-101 adjacency entries must be 0 or 1")
+            matrix = matrix.astype(np.int64)
+        elif matrix.dtype.kind not in "iu":
+            raise InvalidArchitecture(f"NB-101 adjacency must hold 0/1 integers, got dtype {matrix.dtype}")
+        return tuple(tuple(int(v) for v in row) for row in matrix.tolist())
+    try:
+        rows = tuple(tuple(row) for row in matrix)
+    except TypeError:
+        raise InvalidArchitecture(f"NB-101 adjacency must be a square matrix (list of rows), got {type(matrix).__name__}") from None
+    n = len(rows)
+    if any(len(r) != n for r in rows):
+        raise InvalidArchitecture(f"NB-101 adjacency must be a square matrix, got rows of lengths {[len(r) for r in rows]}")
+    out = []
+    for row in rows:
+        conv = []
+        for v in row:
+            if isinstance(v, (bool, np.bool_)):
+                v = int(v)
+            elif isinstance(v, (float, np.floating)) and float(v) in (0.0, 1.0):
+                v = int(v)
+            elif isinstance(v, np.integer):
+                v = int(v)
+            elif not isinstance(v, int):
+                raise InvalidArchitecture(f"NB-101 adjacency entries must be 0 or 1, got {v!r}")
+            conv.append(v)
+        out.append(tuple(conv))
+    return tuple(out)
+
+
+def _parse_arch_string(text: str) -> Cell:
+    ops_part, sep, bits = text.partition(";")
+    ops = tuple(ops_part.split(","))
+    n = len(ops)
+    if not sep or len(bits) != n * n or set(bits) - {"0", "1"}:
+        raise InvalidArchitecture(
+            f"cannot read {text[:60]!r} as an NB-101 cell: expected a 32-hex module hash or "
+            f"'<op>,...,<op>;<{n}x{n} adjacency as {n * n} row-major 0/1 digits>'"
+        )
+    rows = tuple(tuple(int(c) for c in bits[i * n : (i + 1) * n]) for i in range(n))
+    return parse_spec((rows, ops))
+
+
+def prune(rows: tuple[tuple[int, ...], ...], ops: tuple[str, ...]) -> Cell:
+    """Drop vertices not on an input->output path (nasbench ``ModelSpec._prune``).
+
+    Raises :class:`InvalidArchitecture` if the output is not reachable from the input.
+    """
+    n = len(rows)
+    succ = [[j for j in range(i + 1, n) if rows[i][j]] for i in range(n)]
+    fwd = [False] * n
+    fwd[0] = True
+    for i in range(n):  # topological order: edges only go upwards
+        if fwd[i]:
+            for j in succ[i]:
+                fwd[j] = True
+    bwd = [False] * n
+    bwd[n - 1] = True
+    for i in range(n - 1, -1, -1):
+        if any(bwd[j] for j in succ[i]):
+            bwd[i] = True
+    if not fwd[n - 1]:
+        raise InvalidArchitecture("invalid NB-101 cell: output not reachable from input; connect the output to the input")
+    keep = [i for i in range(n) if fwd[i] and bwd[i]]
+    if len(keep) == n:
+        return rows, ops
+    return tuple(tuple(rows[i][j] for j in keep) for i in keep), tuple(ops[i] for i in keep)
+
+
+def _check_pruned(rows: tuple[tuple[int, ...], ...], ops: tuple[str, ...]) -> None:
+    n = len(rows)
+    if n > MAX_VERTICES:
+        raise InvalidArchitecture(f"invalid NB-101 cell: {n} vertices after pruning (max {MAX_VERTICES})")
+    edges = sum(map(sum, rows))
+    if edges > MAX_EDGES:
+        raise InvalidArchitecture(f"invalid NB-101 cell: {edges} edges after pruning (max {MAX_EDGES})")
+    if ops[0] != INPUT:
+        raise InvalidArchitecture(f"invalid NB-101 cell: first op must be 'input', got {ops[0]!r}")
+    if ops[-1] != OUTPUT:
+        raise InvalidArchitecture(f"invalid NB-101 cell: last op must be 'output', got {ops[-1]!r}")
+    for op in ops[1:-1]:
+        if op not in _LABEL:
+            raise InvalidArchitecture(f"invalid NB-101 cell: unknown op {op!r}; interior ops must be one of {', '.join(OPS)}")
+
+
+def canonical_cell(spec: Any) -> Cell:
+    """Validated, pruned (matrix rows, ops) of a matrix+ops spec (not of a hash)."""
+    rows, ops = parse_spec(spec)
+    if ops[0] != INPUT:
+        raise InvalidArchitecture(f"invalid NB-101 cell: first op must be 'input', got {ops[0]!r}")
+    if ops[-1] != OUTPUT:
+        raise InvalidArchitecture(f"invalid NB-101 cell: last op must be 'output', got {ops[-1]!r}")
+    rows, ops = prune(rows, ops)
+    _check_pruned(rows, ops)
+    return rows, ops
+
+
+# -- hashing -----------------------------------------------------------------------------------------
+
+_INITIAL: dict[tuple[int, int, int], str] = {}
+
+
+def _initial_hash(out_deg: int, in_deg: int, label: int) -> str:
+    key = (out_deg, in_deg, label)
+    h = _INITIAL.get(key)
+    if h is None:
+        h = _INITIAL[key] = md5(str(key).encode("utf-8")).hexdigest()
+    return h
+
+
+def hash_cell(rows: tuple[tuple[int, ...], ...], ops: tuple[str, ...]) -> str:
+    """Official module hash of an already pruned, valid cell."""
+    n = len(rows)
+    labels = [-1] + [_LABEL[op] for op in ops[1:-1]] + [-2]
+    succ = [[j for j in range(n) if rows[i][j]] for i in range(n)]
+    pred = [[i for i in range(n) if rows[i][j]] for j in range(n)]
+    hashes = [_initial_hash(len(succ[v]), len(pred[v]), labels[v]) for v in range(n)]
+    for _ in range(n):
+        hashes = [
+            md5(
+                (
+                    "".join(sorted([hashes[w] for w in pred[v]]))
+                    + "|"
+                    + "".join(sorted([hashes[w] for w in succ[v]]))
+                    + "|"
+                    + hashes[v]
+                ).encode("ascii")
+            ).hexdigest()
+            for v in range(n)
+        ]
+    return md5(str(sorted(hashes)).encode("ascii")).hexdigest()
+
+
+def module_hash(matrix: Any, ops: Sequence[str]) -> str:
+    """Official module hash of any valid matrix+ops cell (validated and pruned first)."""
+    return hash_cell(*canonical_cell((matrix, ops)))
+
+
+def arch_string(rows: tuple[tuple[int, ...], ...], ops: tuple[str, ...]) -> str:
+    """Canonical ``'<ops>;<row-major bits>'`` string of a (pruned) cell."""
+    return ",".join(ops) + ";" + "".join(str(v) for row in rows for v in row)
+
+
+# -- fixed-width encodings for archs.parquet ------------------------------------------------------------
+
+
+def encode_columns(ops_strings: Sequence[str], bit_strings: Sequence[str]) -> dict[str, np.ndarray]:
+    """Vectorised ``adjacency``/``n_vertices``/``n_edges`` columns from official record fields.
+
+    ``ops_strings[i]`` is ``"input,...,output"`` (V names) and ``bit_strings[i]`` the V*V
+    row-major 0/1 string of the same cell. Returns int64 ``adjacency`` and int8 counts.
+    """
+    n = len(bit_strings)
+    lengths = np.fromiter((len(b) for b in bit_strings), dtype=np.int64, count=n)
+    dims = np.rint(np.sqrt(lengths)).astype(np.int64)
+    adjacency = np.zeros(n, dtype=np.int64)
+    n_edges = np.zeros(n, dtype=np.int8)
+    bits_arr = np.asarray(bit_strings, dtype=object)
+    for dim in np.unique(dims):
+        idx = np.flatnonzero(dims == dim)
+        if dim * dim != lengths[idx[0]] or np.any(lengths[idx] != dim * dim):
+            raise ValueError("adjacency bit strings must have a square length")
+        joined = "".join(bits_arr[idx].tolist()).encode("ascii")
+        mats = (np.frombuffer(joined, dtype=np.uint8).reshape(len(idx), dim, dim) - ord("0")).astype(np.int64)
+        i, j = np.triu_indices(dim, k=1)
+        weights = np.left_shift(np.int64(1), i + j * (j - 1) // 2)
+        adjacency[idx] = mats[:, i, j] @ weights
+        n_edges[idx] = mats.sum(axis=(1, 2))
+    return {
+        "adjacency": adjacency,
+        "ops": np.asarray(ops_strings, dtype=object),
+        "n_vertices": dims.astype(np.int8),
+        "n_edges": n_edges,
+    }
+
+
+def decode_adjacency(mask: int, n_vertices: int) -> np.ndarray:
+    """Inverse of the ``adjacency`` column: (V, V) int8 matrix."""
+    out = np.zeros((n_vertices, n_vertices), dtype=np.int8)
+    for j in range(1, n_vertices):
+        for i in range(j):
+            out[i, j] = (int(mask) >> (i + j * (j - 1) // 2)) & 1
+    return out
+
+
+# -- the search space ------------------------------------------------------------------------------------
+
+
+class NB101Space(SearchSpace):
+    """NAS-Bench-101 cells; key = official module hash."""
+
+    name = "nb101"
+
+    def key(self, spec: Any) -> str:
+        if isinstance(spec, str):
+            low = spec.strip().lower()
+            if _HEX32.fullmatch(low):
+                return low
+            if ";" not in spec:
+                raise InvalidArchitecture(
+                    f"{spec[:60]!r} is not an NB-101 module hash (32 hex digits) nor an 'ops;bits' arch string"
+                )
+        return hash_cell(*canonical_cell(spec))
+
+    def keys(self, specs: Sequence[Any]) -> np.ndarray:
+        """Keys of many specs; identical cells given twice are hashed once."""
+        out = np.empty(len(specs), dtype=object)
+        memo: dict[Any, str] = {}
+        for i, spec in enumerate(specs):
+            memo_key = _memo_key(spec)
+            if memo_key is None:
+                out[i] = self.key(spec)
+                continue
+            hit = memo.get(memo_key)
+            if hit is None:
+                hit = memo[memo_key] = self.key(spec)
+            out[i] = hit
+        return out
+
+    def is_single(self, spec: Any) -> bool:
+        """A dict, a string, or a ``(matrix, ops)`` tuple whose second item is a list of op names."""
+        if isinstance(spec, (str, dict)):
+            return True
+        return (
+            isinstance(spec, tuple)
+            and len(spec) == 2
+            and isinstance(spec[1], (list, tuple))
+            and len(spec[1]) > 0
+            and all(isinstance(op, str) for op in spec[1])
+        )
+
+
+def _memo_key(spec: Any) -> Any:
+    """Hashable identity of a spec's literal content, or None when not cheaply available."""
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, dict):
+        matrix, ops = spec.get("matrix"), spec.get("ops")
+    elif isinstance(spec, tuple) and len(spec) == 2:
+        matrix, ops = spec
+    else:
+        return None
+    try:
+        if isinstance(matrix, np.ndarray):
+            mkey: Any = (matrix.shape, matrix.dtype.str, matrix.tobytes())
+        else:
+            mkey = tuple(tuple(r) for r in matrix)
+        return (mkey, tuple(ops))
+    except TypeError:
+        return None
