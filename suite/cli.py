@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -58,6 +59,12 @@ def _cmd_data_list(args: argparse.Namespace) -> int:
         flags = " [needs --allow-pickle]" if imp.uses_pickle else ""
         extra = f" [pip extra: {imp.extra}]" if imp.extra else ""
         print(f"  {imp.name:16s} {imp.source}{flags}{extra}")
+    from .data.sources import SOURCES
+
+    print("\nOfficial files (`nas-suite data download NAME`, needs internet; then import them):")
+    for src in SOURCES.values():
+        check = "sha256 published" if src.sha256 else "no published checksum (--sha256 or --no-verify)"
+        print(f"  {src.name:16s} {src.filename} ({src.approx_size}; {check}) -> {src.importer}")
     return 0
 
 
@@ -227,6 +234,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nas-suite: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
