@@ -194,3 +194,47 @@ def test_read_only_root_is_a_clear_error(tmp_path):
 
 def test_public_api_exports_load():
     assert suite.load is load
+
+
+KILLED_WRITER = r"""
+import sys, time
+from pathlib import Path
+import numpy as np
+from suite.data.cache import CacheWriter, MetricInfo
+from suite.testing.toy import write_toy_cache
+root = Path(sys.argv[1])
+with CacheWriter(root, "toy", "d1", converter="x", converter_version="1", citation="", licence="",
+                 sources=[], rebuild="") as w:
+    import pandas as pd
+    w.write_archs(pd.DataFrame({"id": [0], "arch": ["a0"], "key": ["a0"]}), {"id": "", "arch": "", "key": ""})
+    w.add_metric("acc", MetricInfo("x"), np.zeros((1, 1, 1)), schedule=None, epochs=None, seeds=["mean"])
+    (root / "ready").write_text("1")
+    time.sleep(60)  # killed here, mid-conversion
+"""
+
+
+def test_killed_conversion_leaves_no_visible_cache(tmp_path, monkeypatch):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    monkeypatch.setitem(registry.BENCHMARKS, "toy", TOY)
+    write_toy_cache(tmp_path)
+    before = load("toy", "d1", root=tmp_path).metric("acc")
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(tmp_path)])
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "ready").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "writer did not start"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        proc.kill()
+    # the old cache is still the one readers see; the half-written one is a hidden temp dir
+    np.testing.assert_array_equal(load("toy", "d1", root=tmp_path).metric("acc"), before)
+    hidden = [p.name for p in (tmp_path / "toy").iterdir() if p.name.startswith(".")]
+    assert hidden and all(".d1.tmp-" in name for name in hidden)
+    write_toy_cache(tmp_path)  # the next conversion cleans the leftover up
+    assert sorted(p.name for p in (tmp_path / "toy").iterdir()) == ["d1"]
