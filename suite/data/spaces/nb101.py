@@ -33,7 +33,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from hashlib import md5
+try:  # CPython's built-in HACL* md5 costs ~half of OpenSSL's per call on these short inputs
+    from _md5 import md5
+except ImportError:  # pragma: no cover - other interpreters
+    from hashlib import md5
 from typing import Any
 
 import numpy as np
@@ -71,11 +74,13 @@ COLUMNS_DOC = {
 
 # -- parsing and validation --------------------------------------------------------------------
 
+_BINARY = frozenset((0, 1))
+
 
 def parse_spec(spec: Any) -> Cell:
-    """(matrix rows, ops) of a matrix+ops spec, validated for shape and entries but not pruned.
+    """(matrix rows, ops) of a matrix+ops spec or arch string, checked for shape and entries.
 
-    Raises :class:`InvalidArchitecture`.
+    Not pruned. Rows hold Python ints. Raises :class:`InvalidArchitecture`.
     """
     if isinstance(spec, dict):
         if "matrix" not in spec or "ops" not in spec:
@@ -101,54 +106,56 @@ def parse_spec(spec: Any) -> Cell:
         raise InvalidArchitecture(f"NB-101 cell has a {n}x{n} matrix but {len(ops_t)} ops; give one op per vertex")
     if n < 2:
         raise InvalidArchitecture(f"NB-101 cell needs at least 2 vertices (input and output), got {n}")
-    for i, row in enumerate(rows):
-        for j, v in enumerate(row):
-            if v not in (0, 1):
-                raise InvalidArchitecture(f"NB-101 adjacency entries must be 0 or 1, got {v!r} at ({i}, {j})")
-            if v and j <= i:
-                raise InvalidArchitecture(
-                    f"NB-101 adjacency must be strictly upper triangular (edges go from lower to higher "
-                    f"vertex), got an edge {i}->{j}"
-                )
     return rows, ops_t
 
 
 def _matrix_rows(matrix: Any) -> tuple[tuple[int, ...], ...]:
-    """Square matrix as a tuple of int tuples (Python ints: numpy ints would change the hash text)."""
+    """Square strictly-upper-triangular 0/1 matrix as a tuple of Python-int tuples.
+
+    Python ints matter: the hash is computed from the text of degree tuples, and numpy
+    scalars or floats would print differently.
+    """
     if isinstance(matrix, np.ndarray):
         if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
             raise InvalidArchitecture(f"NB-101 adjacency must be a square matrix, got shape {matrix.shape}")
-        if matrix.dtype.kind == "b":
-            matrix = matrix.astype(np.int64)
-        elif matrix.dtype.kind == "f":
-            if not np.all(np.isin(matrix, (0.0, 1.0))):
-                raise InvalidArchitecture("NB-101 adjacency entries must be 0 or 1")
-            matrix = matrix.astype(np.int64)
-        elif matrix.dtype.kind not in "iu":
+        if matrix.dtype.kind not in "biuf":
             raise InvalidArchitecture(f"NB-101 adjacency must hold 0/1 integers, got dtype {matrix.dtype}")
-        return tuple(tuple(int(v) for v in row) for row in matrix.tolist())
+        matrix = matrix.tolist()
     try:
-        rows = tuple(tuple(row) for row in matrix)
+        rows = [tuple(row) for row in matrix]
     except TypeError:
-        raise InvalidArchitecture(f"NB-101 adjacency must be a square matrix (list of rows), got {type(matrix).__name__}") from None
+        raise InvalidArchitecture(
+            f"NB-101 adjacency must be a square matrix (list of rows), got {type(matrix).__name__}"
+        ) from None
     n = len(rows)
-    if any(len(r) != n for r in rows):
-        raise InvalidArchitecture(f"NB-101 adjacency must be a square matrix, got rows of lengths {[len(r) for r in rows]}")
     out = []
-    for row in rows:
-        conv = []
-        for v in row:
-            if isinstance(v, (bool, np.bool_)):
-                v = int(v)
-            elif isinstance(v, (float, np.floating)) and float(v) in (0.0, 1.0):
-                v = int(v)
-            elif isinstance(v, np.integer):
-                v = int(v)
-            elif not isinstance(v, int):
-                raise InvalidArchitecture(f"NB-101 adjacency entries must be 0 or 1, got {v!r}")
-            conv.append(v)
-        out.append(tuple(conv))
+    for i, row in enumerate(rows):
+        if len(row) != n:
+            raise InvalidArchitecture(
+                f"NB-101 adjacency must be a square matrix, got rows of lengths {[len(r) for r in rows]}"
+            )
+        try:
+            binary = _BINARY.issuperset(row)
+        except TypeError:  # unhashable entries
+            binary = False
+        if not binary:
+            bad = next(v for v in row if not _is_binary(v))
+            raise InvalidArchitecture(f"NB-101 adjacency entries must be 0 or 1, got {bad!r} in row {i}")
+        if any(row[: i + 1]):
+            j = next(j for j in range(i + 1) if row[j])
+            raise InvalidArchitecture(
+                f"NB-101 adjacency must be strictly upper triangular (edges go from lower to higher "
+                f"vertex), got an edge {i}->{j}"
+            )
+        out.append(row if all(type(v) is int for v in row) else tuple(1 if v else 0 for v in row))
     return tuple(out)
+
+
+def _is_binary(value: Any) -> bool:
+    try:
+        return value in _BINARY and not isinstance(value, str)
+    except TypeError:
+        return False
 
 
 def _parse_arch_string(text: str) -> Cell:
@@ -164,58 +171,82 @@ def _parse_arch_string(text: str) -> Cell:
     return parse_spec((rows, ops))
 
 
-def prune(rows: tuple[tuple[int, ...], ...], ops: tuple[str, ...]) -> Cell:
-    """Drop vertices not on an input->output path (nasbench ``ModelSpec._prune``).
+def _successors(rows: tuple[tuple[int, ...], ...]) -> list[list[int]]:
+    n = len(rows)
+    return [[j for j in range(i + 1, n) if row[j]] for i, row in enumerate(rows)]
+
+
+def _prune(succ: list[list[int]], ops: tuple[str, ...]) -> tuple[list[list[int]], tuple[str, ...]]:
+    """Drop vertices not on an input->output path (nasbench ``ModelSpec._prune``), on successor lists.
 
     Raises :class:`InvalidArchitecture` if the output is not reachable from the input.
     """
-    n = len(rows)
-    succ = [[j for j in range(i + 1, n) if rows[i][j]] for i in range(n)]
+    n = len(succ)
     fwd = [False] * n
     fwd[0] = True
-    for i in range(n):  # topological order: edges only go upwards
+    for i in range(n):  # edges only go upwards, so index order is a topological order
         if fwd[i]:
             for j in succ[i]:
                 fwd[j] = True
-    bwd = [False] * n
-    bwd[n - 1] = True
-    for i in range(n - 1, -1, -1):
-        if any(bwd[j] for j in succ[i]):
-            bwd[i] = True
     if not fwd[n - 1]:
         raise InvalidArchitecture("invalid NB-101 cell: output not reachable from input; connect the output to the input")
+    bwd = [False] * n
+    bwd[n - 1] = True
+    for i in range(n - 2, -1, -1):
+        for j in succ[i]:
+            if bwd[j]:
+                bwd[i] = True
+                break
     keep = [i for i in range(n) if fwd[i] and bwd[i]]
     if len(keep) == n:
-        return rows, ops
-    return tuple(tuple(rows[i][j] for j in keep) for i in keep), tuple(ops[i] for i in keep)
+        return succ, ops
+    new = {old: k for k, old in enumerate(keep)}
+    return [[new[j] for j in succ[i] if j in new] for i in keep], tuple(ops[i] for i in keep)
 
 
-def _check_pruned(rows: tuple[tuple[int, ...], ...], ops: tuple[str, ...]) -> None:
-    n = len(rows)
-    if n > MAX_VERTICES:
-        raise InvalidArchitecture(f"invalid NB-101 cell: {n} vertices after pruning (max {MAX_VERTICES})")
-    edges = sum(map(sum, rows))
-    if edges > MAX_EDGES:
-        raise InvalidArchitecture(f"invalid NB-101 cell: {edges} edges after pruning (max {MAX_EDGES})")
+def _check_ends(ops: tuple[str, ...]) -> None:
     if ops[0] != INPUT:
         raise InvalidArchitecture(f"invalid NB-101 cell: first op must be 'input', got {ops[0]!r}")
     if ops[-1] != OUTPUT:
         raise InvalidArchitecture(f"invalid NB-101 cell: last op must be 'output', got {ops[-1]!r}")
+
+
+def _check_pruned(succ: list[list[int]], ops: tuple[str, ...]) -> None:
+    n = len(succ)
+    if n > MAX_VERTICES:
+        raise InvalidArchitecture(f"invalid NB-101 cell: {n} vertices after pruning (max {MAX_VERTICES})")
+    edges = sum(map(len, succ))
+    if edges > MAX_EDGES:
+        raise InvalidArchitecture(f"invalid NB-101 cell: {edges} edges after pruning (max {MAX_EDGES})")
     for op in ops[1:-1]:
         if op not in _LABEL:
             raise InvalidArchitecture(f"invalid NB-101 cell: unknown op {op!r}; interior ops must be one of {', '.join(OPS)}")
 
 
-def canonical_cell(spec: Any) -> Cell:
-    """Validated, pruned (matrix rows, ops) of a matrix+ops spec (not of a hash)."""
+def _canonical(spec: Any) -> tuple[list[list[int]], tuple[str, ...]]:
+    """Validated, pruned (successor lists, ops) of a matrix+ops spec or arch string."""
     rows, ops = parse_spec(spec)
-    if ops[0] != INPUT:
-        raise InvalidArchitecture(f"invalid NB-101 cell: first op must be 'input', got {ops[0]!r}")
-    if ops[-1] != OUTPUT:
-        raise InvalidArchitecture(f"invalid NB-101 cell: last op must be 'output', got {ops[-1]!r}")
-    rows, ops = prune(rows, ops)
-    _check_pruned(rows, ops)
-    return rows, ops
+    _check_ends(ops)
+    succ, ops = _prune(_successors(rows), ops)
+    _check_pruned(succ, ops)
+    return succ, ops
+
+
+def _rows_of(succ: list[list[int]]) -> tuple[tuple[int, ...], ...]:
+    n = len(succ)
+    return tuple(tuple(1 if j in s else 0 for j in range(n)) for s in succ)
+
+
+def canonical_cell(spec: Any) -> Cell:
+    """Validated, pruned (matrix rows, ops) of a matrix+ops spec or arch string (not of a hash)."""
+    succ, ops = _canonical(spec)
+    return _rows_of(succ), ops
+
+
+def prune(rows: tuple[tuple[int, ...], ...], ops: tuple[str, ...]) -> Cell:
+    """Pruned (matrix rows, ops); raises :class:`InvalidArchitecture` if output is unreachable."""
+    succ, ops = _prune(_successors(rows), tuple(ops))
+    return _rows_of(succ), ops
 
 
 # -- hashing -----------------------------------------------------------------------------------------
@@ -231,37 +262,38 @@ def _initial_hash(out_deg: int, in_deg: int, label: int) -> str:
     return h
 
 
-def hash_cell(rows: tuple[tuple[int, ...], ...], ops: tuple[str, ...]) -> str:
-    """Official module hash of an already pruned, valid cell."""
-    n = len(rows)
-    labels = [-1] + [_LABEL[op] for op in ops[1:-1]] + [-2]
-    succ = [[j for j in range(n) if rows[i][j]] for i in range(n)]
-    pred = [[i for i in range(n) if rows[i][j]] for j in range(n)]
+def _hash_succ(succ: list[list[int]], ops: tuple[str, ...]) -> str:
+    """Official module hash from successor lists of a pruned, valid cell (the hot path)."""
+    n = len(succ)
+    pred: list[list[int]] = [[] for _ in range(n)]
+    for i, s in enumerate(succ):
+        for j in s:
+            pred[j].append(i)
+    label = _LABEL
+    labels = [-1] + [label[op] for op in ops[1:-1]] + [-2]
     hashes = [_initial_hash(len(succ[v]), len(pred[v]), labels[v]) for v in range(n)]
+    join = "".join
     for _ in range(n):
-        hashes = [
-            md5(
-                (
-                    "".join(sorted([hashes[w] for w in pred[v]]))
-                    + "|"
-                    + "".join(sorted([hashes[w] for w in succ[v]]))
-                    + "|"
-                    + hashes[v]
-                ).encode("ascii")
-            ).hexdigest()
-            for v in range(n)
-        ]
+        get = hashes.__getitem__
+        ins = [join(sorted(map(get, p))) if len(p) > 1 else (hashes[p[0]] if p else "") for p in pred]
+        outs = [join(sorted(map(get, s))) if len(s) > 1 else (hashes[s[0]] if s else "") for s in succ]
+        hashes = [md5(f"{a}|{b}|{c}".encode("ascii")).hexdigest() for a, b, c in zip(ins, outs, hashes)]
     return md5(str(sorted(hashes)).encode("ascii")).hexdigest()
+
+
+def hash_cell(rows: tuple[tuple[int, ...], ...], ops: tuple[str, ...]) -> str:
+    """Official module hash of an already pruned, valid cell given as matrix rows."""
+    return _hash_succ(_successors(rows), tuple(ops))
 
 
 def module_hash(matrix: Any, ops: Sequence[str]) -> str:
     """Official module hash of any valid matrix+ops cell (validated and pruned first)."""
-    return hash_cell(*canonical_cell((matrix, ops)))
+    return _hash_succ(*_canonical((matrix, ops)))
 
 
-def arch_string(rows: tuple[tuple[int, ...], ...], ops: tuple[str, ...]) -> str:
+def arch_string(rows: tuple[tuple[int, ...], ...], ops: Sequence[str]) -> str:
     """Canonical ``'<ops>;<row-major bits>'`` string of a (pruned) cell."""
-    return ",".join(ops) + ";" + "".join(str(v) for row in rows for v in row)
+    return ",".join(ops) + ";" + "".join("1" if v else "0" for row in rows for v in row)
 
 
 # -- fixed-width encodings for archs.parquet ------------------------------------------------------------
@@ -323,7 +355,7 @@ class NB101Space(SearchSpace):
                 raise InvalidArchitecture(
                     f"{spec[:60]!r} is not an NB-101 module hash (32 hex digits) nor an 'ops;bits' arch string"
                 )
-        return hash_cell(*canonical_cell(spec))
+        return _hash_succ(*_canonical(spec))
 
     def keys(self, specs: Sequence[Any]) -> np.ndarray:
         """Keys of many specs; identical cells given twice are hashed once."""
