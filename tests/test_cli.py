@@ -75,3 +75,34 @@ def test_usage_errors_exit_2(argv, capsys):
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2
+
+
+def test_wrong_format_archive_is_one_line(capsys, tmp_path):
+    bogus = tmp_path / "NATS-tss-v1_0-3ffb9-simple"
+    bogus.mkdir()
+    (bogus / "meta.pickle.pbz2").write_bytes(b"this is not bz2 data")
+    code, _, err = run_cli(capsys, "data", "import", "nb201-nats", str(bogus), "--allow-pickle", "--out", str(tmp_path / "c"))
+    assert_one_line_error(code, err, "meta.pickle.pbz2")
+    assert not (tmp_path / "c" / "nb201").exists() or not any((tmp_path / "c" / "nb201").iterdir())
+
+
+def test_pickle_importer_requires_explicit_consent(capsys, tmp_path):
+    from suite.testing.nb201 import write_nats_tss_dir
+
+    archive = write_nats_tss_dir(tmp_path / "NATS-tss-v1_0-3ffb9-simple")
+    code, _, err = run_cli(capsys, "data", "import", "nb201-nats", str(archive), "--out", str(tmp_path / "c"))
+    assert_one_line_error(code, err, "--allow-pickle")
+
+
+def test_read_only_output_is_one_line(capsys, tmp_path, shared_data):
+    import os
+
+    if os.geteuid() == 0:  # root ignores permission bits; sysfs is read-only even for root
+        out = "/sys/nas-suite-readonly-test"
+    else:
+        out = tmp_path / "ro"
+        out.mkdir()
+        out.chmod(0o500)
+    src = shared_data / "nb101" / "ecnas_energy_4V9E.tfrecord"
+    code, _, err = run_cli(capsys, "data", "import", "nb101-tfrecord", str(src), "--out", str(out))
+    assert_one_line_error(code, err, "cannot write a cache", "--out")
