@@ -250,17 +250,164 @@ def test_nats_malicious_record_is_refused_before_running(tmp_path):
 
 
 def test_nats_source_errors_name_the_fix(tmp_path):
-    tar = tmp_path / "NATS-tss-v1_0-3ffb9-simple.tar"
-    tar.write_bytes(b"x")
-    with pytest.raises(SourceFormatError, match="tar xf"):
-        nb201_nats.convert(tar, tmp_path / "out", allow_pickle=True)
-    with pytest.raises(SourceFormatError, match="no such directory"):
+    with pytest.raises(SourceFormatError, match="no such file or directory"):
         nb201_nats.convert(tmp_path / "nope", tmp_path / "out", allow_pickle=True)
     (tmp_path / "empty").mkdir()
     with pytest.raises(SourceFormatError, match="has no meta"):
         nb201_nats.convert(tmp_path / "empty", tmp_path / "out", allow_pickle=True)
     with pytest.raises(UnknownBenchmark, match="no dataset 'mnist'"):
         nb201_nats.convert(nats_dir(tmp_path), tmp_path / "out", allow_pickle=True, datasets=["mnist"])
+
+
+# -- the official tar, read in place ----------------------------------------------------------------
+
+
+def _cache_files(root):
+    """{relative path: bytes} of every file of every visible cache (metadata.json aside)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted((root / "nb201").rglob("*"))
+            if p.is_file() and p.name != "metadata.json" and not any(part.startswith(".") for part in p.relative_to(root).parts)}
+
+
+@pytest.mark.parametrize("meta_last", [False, True])
+def test_nats_tar_gives_the_same_caches_as_its_directory(tmp_path, meta_last):
+    src = nats_dir(tmp_path)
+    tar = fx.write_nats_tss_tar(tmp_path / "NATS-tss-v1_0-3ffb9-simple.tar", meta_last=meta_last)
+    nb201_nats.convert(src, tmp_path / "from_dir", allow_pickle=True)
+    before = sorted(tmp_path.rglob("*"))
+    written = nb201_nats.convert(tar, tmp_path / "from_tar", allow_pickle=True)
+    assert [p.name for p in written] == list(DATASETS)
+    # nothing was extracted: the only new files are the caches
+    assert [p for p in sorted(tmp_path.rglob("*")) if not p.is_relative_to(tmp_path / "from_tar")] == before
+    from_dir, from_tar = _cache_files(tmp_path / "from_dir"), _cache_files(tmp_path / "from_tar")
+    assert len(from_dir) >= 3 * 10 and from_dir.keys() == from_tar.keys()
+    for name in from_dir:
+        if name.endswith(".npy"):
+            np.testing.assert_array_equal(np.load(tmp_path / "from_tar" / name), np.load(tmp_path / "from_dir" / name), err_msg=name)
+        else:
+            assert from_tar[name] == from_dir[name], name
+    import hashlib
+
+    for d in DATASETS:
+        m_dir = json.loads((tmp_path / "from_dir" / "nb201" / d / "metadata.json").read_text())
+        m_tar = json.loads((tmp_path / "from_tar" / "nb201" / d / "metadata.json").read_text())
+        assert m_tar["metrics"] == m_dir["metrics"]
+        # provenance: the tar's own sha256 first, then the very same member digests as the directory
+        assert m_tar["sources"][0]["file"] == tar.name
+        assert m_tar["sources"][0]["sha256"] == hashlib.sha256(tar.read_bytes()).hexdigest()
+        assert m_tar["sources"][0]["bytes"] == tar.stat().st_size
+        assert m_tar["sources"][1:] == m_dir["sources"]
+        assert str(tar) in m_tar["rebuild"] and "--allow-pickle" in m_tar["rebuild"]
+    b = suite.load("nb201", "cifar10", root=tmp_path / "from_tar")
+    assert b.metric("test_acc", seed=888)[0] == pytest.approx(85.62, abs=1e-5)  # real anchor, via the tar
+    # the download folder holding the tar is accepted too (when it holds no unpacked copy)
+    (tmp_path / "downloads").mkdir()
+    tar.rename(tmp_path / "downloads" / tar.name)
+    nb201_nats.convert(tmp_path / "downloads", tmp_path / "again", allow_pickle=True, datasets=["cifar100"])
+    assert visible_caches(tmp_path / "again") == ["cifar100"]
+
+
+def test_nats_tar_refuses_without_allow_pickle_before_reading(tmp_path):
+    tar = fx.write_nats_tss_tar(tmp_path / "NATS-tss-v1_0-3ffb9-simple.tar")
+    with pytest.raises(NasSuiteError, match="--allow-pickle") as err:
+        nb201_nats.convert(tar, tmp_path / "out")
+    assert "NATS-tss-v1_0-3ffb9-simple.tar" in str(err.value)
+    assert not (tmp_path / "out").exists()
+
+
+def _tar_layout(tar):
+    """(name, header offset, data offset, size) of each member, from a random-access read."""
+    import tarfile
+
+    with tarfile.open(tar) as t:
+        return [(m.name, m.offset, m.offset_data, m.size) for m in t.getmembers()]
+
+
+def test_nats_non_tar_file_is_refused(tmp_path):
+    for content in (b"x", b"", b"just some text, not a tar\n" * 100, bz2.compress(b"\0" * 10240)):
+        path = tmp_path / "NATS-tss-v1_0-3ffb9-simple.tar"
+        path.write_bytes(content)
+        _assert_fails_cleanly(tmp_path, path, SourceFormatError, r"is not a tar archive")
+
+
+def test_nats_tar_cut_inside_a_member(tmp_path):
+    tar = fx.write_nats_tss_tar(tmp_path / "NATS-tss-v1_0-3ffb9-simple.tar")
+    name, _, data_at, size = _tar_layout(tar)[2]  # [0] is the directory, [1] meta, [2] record 0
+    tar.write_bytes(tar.read_bytes()[: data_at + size // 2])
+    _assert_fails_cleanly(tmp_path, tar, CorruptRecord, r"damaged tar archive .*re-download")
+
+
+def test_nats_tar_cut_between_members(tmp_path):
+    # tarfile alone would stop quietly here and yield a smaller, valid-looking archive
+    tar = fx.write_nats_tss_tar(tmp_path / "NATS-tss-v1_0-3ffb9-simple.tar")
+    _, next_header, _, _ = _tar_layout(tar)[-1]
+    tar.write_bytes(tar.read_bytes()[:next_header])
+    _assert_fails_cleanly(tmp_path, tar, CorruptRecord, r"truncated after")
+
+
+def test_nats_tar_with_a_damaged_member_header(tmp_path):
+    tar = fx.write_nats_tss_tar(tmp_path / "NATS-tss-v1_0-3ffb9-simple.tar")
+    _, header, _, _ = _tar_layout(tar)[3]  # record 1
+    blob = bytearray(tar.read_bytes())
+    blob[header + 5] ^= 0x20  # one bit of the member name: the header checksum no longer matches
+    tar.write_bytes(bytes(blob))
+    _assert_fails_cleanly(tmp_path, tar, CorruptRecord, rf"unreadable member header at byte {header:,}")
+
+
+def test_nats_tar_with_a_corrupt_record(tmp_path):
+    tar = fx.write_nats_tss_tar(tmp_path / "NATS-tss-v1_0-3ffb9-simple.tar")
+    _, _, data_at, _ = _tar_layout(tar)[3]
+    blob = bytearray(tar.read_bytes())
+    blob[data_at + 100: data_at + 110] = b"0123456789"
+    tar.write_bytes(bytes(blob))
+    _assert_fails_cleanly(tmp_path, tar, CorruptRecord, r"\.tar:NATS-tss-v1_0-3ffb9-simple/000001\.pickle\.pbz2 ")
+
+
+def _tar_of(path, members):
+    """A tar of ``(TarInfo kwargs, bytes | None)`` members."""
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w", format=tarfile.GNU_FORMAT) as t:
+        for kw, data in members:
+            info = tarfile.TarInfo(kw.pop("name"))
+            for k, v in kw.items():
+                setattr(info, k, v)
+            if data is not None:
+                info.size = len(data)
+            t.addfile(info, None if data is None else io.BytesIO(data))
+    return path
+
+
+def test_nats_tar_without_meta_or_records(tmp_path):
+    src = nats_dir(tmp_path)
+    top = "NATS-tss-v1_0-3ffb9-simple"
+    record = (src / "000000.pickle.pbz2").read_bytes()
+    meta = (src / "meta.pickle.pbz2").read_bytes()
+    no_meta = _tar_of(tmp_path / "a.tar", [({"name": f"{top}/000000.pickle.pbz2"}, record)])
+    _assert_fails_cleanly(tmp_path, no_meta, SourceFormatError, r"holds no meta\.pickle\.pbz2")
+    other_dir = _tar_of(tmp_path / "b.tar", [({"name": f"{top}/meta.pickle.pbz2"}, meta),
+                                             ({"name": f"elsewhere/000000.pickle.pbz2"}, record)])
+    _assert_fails_cleanly(tmp_path, other_dir, SourceFormatError, r"has no <index>\.pickle\.pbz2 architecture files")
+    two_metas = _tar_of(tmp_path / "c.tar", [({"name": f"{top}/meta.pickle.pbz2"}, meta),
+                                             ({"name": f"copy/meta.pickle.pbz2"}, meta)])
+    _assert_fails_cleanly(tmp_path, two_metas, SourceFormatError, r"holds 2 meta\.pickle\.pbz2 files")
+
+
+def test_nats_tar_members_that_escape_or_link_are_refused(tmp_path):
+    import tarfile
+
+    src = nats_dir(tmp_path)
+    top = "NATS-tss-v1_0-3ffb9-simple"
+    meta = (src / "meta.pickle.pbz2").read_bytes()
+    record = (src / "000000.pickle.pbz2").read_bytes()
+    escape = _tar_of(tmp_path / "a.tar", [({"name": f"{top}/meta.pickle.pbz2"}, meta),
+                                          ({"name": f"{top}/../../000000.pickle.pbz2"}, record)])
+    _assert_fails_cleanly(tmp_path, escape, SourceFormatError, r"points outside the archive")
+    link = _tar_of(tmp_path / "b.tar", [({"name": f"{top}/meta.pickle.pbz2"}, meta),
+                                        ({"name": f"{top}/000000.pickle.pbz2", "type": tarfile.SYMTYPE,
+                                          "linkname": "/etc/passwd"}, None)])
+    _assert_fails_cleanly(tmp_path, link, SourceFormatError, r"000000\.pickle\.pbz2 is a link")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["NATS-tss-v1_0-3ffb9-simple", "a.tar", "b.tar"]
 
 
 # -- NAS-Bench-201 .pth (v1_0 style) --------------------------------------------------------------------

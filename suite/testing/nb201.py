@@ -9,6 +9,8 @@ The official archives cannot be shipped or downloaded in CI, so these writers pr
   "200": ArchResults state})``, bz2-compressed pickles of protocol 4, as
   ``nats_bench.api_utils.pickle_save`` writes them. NumPy scalars are renamed to
   ``numpy.core.multiarray.scalar``, the name NumPy 1.x (which wrote the official files) used.
+* :func:`write_nats_tss_tar` -> ``NATS-tss-v1_0-3ffb9-simple.tar``: the same files under one
+  top directory, as the official download (optionally with the meta file last).
 * :func:`write_nb201_pth` -> a NAS-Bench-201 ``.pth`` in the v1_0 style: legacy (non-zip)
   ``torch.save`` format, ``{"meta_archs", "total_archs", "arch2infos": {index: {"less", "full"}},
   "evaluated_indexes"}``, "old" ResultsCount records (no train times; cifar100/ImageNet16-120
@@ -20,6 +22,10 @@ expected value of any field is given by :func:`acc_value`, :func:`loss_value`,
 :func:`epoch_time` and :func:`run_exists`. Real anchors: cell 0's ``cifar10`` ``ori-test``
 accuracies after 200 epochs (85.79, 85.62, 86.18 for seeds 777, 888, 999) and its 0.129306 M
 parameters are the official values (``shared/data/README.md``).
+
+For benchmarks at full size, ``synthetic=True`` swaps these exact values for random but
+plausible ones (:func:`synthetic_arch_results_state`): all 15,625 records, every source dataset,
+official seeds, per-epoch curves for both schedules, about 185 kB per record.
 """
 
 from __future__ import annotations
@@ -27,9 +33,10 @@ from __future__ import annotations
 import bz2
 import io
 import pickle
+import tarfile
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -46,6 +53,7 @@ EVAL_NAMES: dict[str, tuple[str, ...]] = {
     "cifar100": ("ori-test", "x-valid", "x-test"),
     "ImageNet16-120": ("ori-test", "x-valid", "x-test"),
 }
+META_FILE = "meta.pickle.pbz2"
 CLASSES = {"cifar10-valid": 10, "cifar10": 10, "cifar100": 100, "ImageNet16-120": 120}
 
 #: final (last-epoch) accuracy of architecture 0, seed 777, 200 epochs, per (source, set)
@@ -155,6 +163,20 @@ def _results_count(index: int, arch: str, source: str, seed: int, schedule: int,
         train_times = None
         lat = latency_value(index, source)
         latency = [lat * 0.9, lat * 1.1, lat]  # per-batch measurements, mean = lat
+    return _results_count_state(
+        source, arch, seed, schedule, train_acc=train_acc, train_loss=train_loss, train_times=train_times,
+        eval_acc=eval_acc, eval_loss=eval_loss, eval_times=eval_times,
+        params=np.float64(params_value(index)),  # np.sum(...) / 1e6 in the official code
+        flop=flops_value(index, source), latency=latency,
+    )
+
+
+def _results_count_state(
+    source: str, arch: str, seed: int, schedule: int, *, train_acc: dict[int, float], train_loss: dict[int, float],
+    train_times: Any, eval_acc: dict[str, float], eval_loss: dict[str, float], eval_times: dict[str, float],
+    params: Any, flop: float, latency: list[float] | None,
+) -> dict[str, Any]:
+    """``ResultsCount.state_dict()`` layout (the attribute order of the official class)."""
     return {
         "name": source,
         "net_state_dict": None,
@@ -163,8 +185,8 @@ def _results_count(index: int, arch: str, source: str, seed: int, schedule: int,
         "train_losses": train_loss,
         "train_times": train_times,
         "arch_config": {"channel": 16, "num_cells": 5, "arch_str": arch, "class_num": CLASSES[source]},
-        "params": np.float64(params_value(index)),  # np.sum(...) / 1e6 in the official code
-        "flop": flops_value(index, source),
+        "params": params,
+        "flop": flop,
         "seed": str(seed),  # the official collector stores the seed string from the file name
         "epochs": schedule,
         "latency": latency,
@@ -195,13 +217,89 @@ def arch_results_state(index: int, arch: str, schedule: int, style: str = "nats"
     }
 
 
+# -- synthetic full-size records ---------------------------------------------------------------------
+
+#: eval-set offsets (points of accuracy) from the anchor of a source's final accuracy
+_SYNTH_OFFSETS: dict[str, dict[str, float]] = {
+    "cifar10-valid": {"train": 5.0, "x-valid": -3.5, "ori-test": -3.0},
+    "cifar10": {"train": 6.0, "ori-test": 0.0},
+    "cifar100": {"train": 12.0, "x-valid": -0.3, "x-test": 0.3},
+    "ImageNet16-120": {"train": 5.0, "x-valid": -0.4, "x-test": 0.4},
+}
+_ANCHOR_OF = {"cifar10-valid": 0, "cifar10": 0, "cifar100": 1, "ImageNet16-120": 2}
+
+
+def synthetic_arch_results_state(
+    index: int, arch: str, schedule: int, rng: np.random.Generator, anchor: Sequence[float] | None = None,
+) -> dict[str, Any]:
+    """A random but plausible ``ArchResults`` state, for full-size benchmarks of the readers.
+
+    Unlike :func:`arch_results_state` (exact, formula-given values for tests), every value here
+    is drawn from ``rng``: final accuracies scatter around ``anchor`` = the cell's real
+    200-epoch test accuracies ``(cifar10, cifar100, ImageNet16-120)`` (e.g. a row of
+    ``nats_test_acc_200ep.csv``; random when ``None``), curves rise from chance level with
+    noise, losses follow accuracies, times are constant per epoch (as NATS's calibrated ones),
+    and cost fields grow with the number of convolutions in ``arch``. Seeds follow the official
+    runs: 777/888/999 for 200 epochs (a few cells miss one), 777 for 12 epochs. Values are
+    Python floats in dicts keyed like the official ones, so file sizes are realistic.
+    """
+    if anchor is None:
+        anchor = (rng.uniform(10, 94.4), rng.uniform(1, 73.5), rng.uniform(0.8, 47.3))
+    n3, n1 = arch.count("nor_conv_3x3"), arch.count("nor_conv_1x1")
+    all_results: dict[tuple[str, int], dict[str, Any]] = {}
+    dataset_seed: dict[str, list[int]] = {}
+    progress = 1.0 - np.arange(1, schedule + 1) / schedule  # 1 -> 0 over the run
+    for source in SOURCES:
+        seeds = [777] if schedule == 12 else [777, 888, 999]
+        if schedule == 200 and rng.random() < 0.03:
+            seeds.pop(int(rng.integers(3)))
+        dataset_seed[source] = seeds
+        classes = CLASSES[source]
+        chance = 100.0 / classes
+        params = 0.073 + 0.1995 * n3 + 0.0229 * n1 + 0.00065 * (classes - 10)
+        flop = (params * 115.0 + 0.4) * (0.25 if source == "ImageNet16-120" else 1.0)
+        per_epoch = {"cifar10-valid": 7.0, "cifar10": 13.5, "cifar100": 13.6, "ImageNet16-120": 40.0}[source] * (1.0 + 0.35 * n3 + 0.1 * n1)
+        latency = 0.008 + 0.0031 * n3 + 0.0012 * n1 + float(rng.normal(0.0, 0.0005))
+        for seed in seeds:
+            curves: dict[str, tuple[list[float], list[float]]] = {}
+            for eval_set, offset in _SYNTH_OFFSETS[source].items():
+                final = anchor[_ANCHOR_OF[source]] + offset + float(rng.normal(0.0, 0.3))
+                if schedule == 12:
+                    final = 0.88 * final + float(rng.normal(0.0, 1.0))
+                final = float(np.clip(final, chance, 99.9))
+                acc = final - (final - chance) * progress**2 + rng.normal(0.0, 0.6, schedule) * progress
+                acc = np.clip(acc, 0.0, 100.0)
+                loss = np.maximum(1.1 * -np.log(np.maximum(acc / 100.0, 1e-3)) + rng.normal(0.0, 0.01, schedule), 1e-3)
+                curves[eval_set] = (acc.tolist(), loss.tolist())
+            if source in ("cifar100", "ImageNet16-120"):  # ori-test = the union of x-valid and x-test
+                (va, vl), (ta, tl) = curves["x-valid"], curves["x-test"]
+                curves["ori-test"] = ([(a + b) / 2 for a, b in zip(va, ta)], [(a + b) / 2 for a, b in zip(vl, tl)])
+            train_acc, train_loss = curves["train"]
+            eval_acc: dict[str, float] = {}
+            eval_loss: dict[str, float] = {}
+            eval_times: dict[str, float] = {}
+            for name in EVAL_NAMES[source]:
+                acc_list, loss_list = curves[name]
+                eval_time = 0.06 * per_epoch
+                for i in range(schedule):
+                    key = f"{name}@{i}"
+                    eval_acc[key], eval_loss[key], eval_times[key] = acc_list[i], loss_list[i], eval_time
+            all_results[(source, seed)] = _results_count_state(
+                source, arch, seed, schedule, train_acc=dict(enumerate(train_acc)), train_loss=dict(enumerate(train_loss)),
+                train_times=OrderedDict((i, per_epoch) for i in range(schedule)),
+                eval_acc=eval_acc, eval_loss=eval_loss, eval_times=eval_times,
+                params=np.float64(params), flop=flop, latency=[latency],
+            )
+    return {"arch_index": index, "arch_str": arch, "all_results": all_results, "dataset_seed": dataset_seed,
+            "clear_net_done": True}
+
+
 # -- writers -----------------------------------------------------------------------------------------
 
 
-def _pickle_bz2(obj: Any, path: Path) -> None:
-    blob = _numpy1_names_protocol4(pickle.dumps(obj, protocol=4))
-    with bz2.BZ2File(path, "wb") as handle:
-        handle.write(blob)
+def _pickle_bz2_bytes(obj: Any) -> bytes:
+    """bz2(pickle protocol 4), as ``nats_bench.api_utils.pickle_save`` writes (level 9)."""
+    return bz2.compress(_numpy1_names_protocol4(pickle.dumps(obj, protocol=4)), 9)
 
 
 def _numpy1_names_protocol4(blob: bytes) -> bytes:
@@ -221,28 +319,96 @@ def _numpy1_names_protocol4(blob: bytes) -> bytes:
     return b"".join(out)
 
 
+def nats_tss_members(
+    meta_archs: Sequence[str] | None = None,
+    indices: Sequence[int] = (0, 1, 2),
+    *,
+    zero_pad: bool = True,
+    with_meta: bool = True,
+    synthetic: bool = False,
+    seed: int = 0,
+    anchors: np.ndarray | None = None,
+) -> Iterator[tuple[str, bytes]]:
+    """``(file name, bytes)`` of the files of a NATS-tss ``-simple`` archive, meta first.
+
+    Shared by :func:`write_nats_tss_dir` and :func:`write_nats_tss_tar`, so a directory and a tar
+    built with the same arguments hold byte-identical files. ``synthetic`` switches from the
+    exact test values to :func:`synthetic_arch_results_state` (record ``i`` drawn from
+    ``np.random.default_rng([seed, i])``, so records can be written in parallel, in any order;
+    ``anchors[i]`` = cell i's real test accuracies, shape ``(len(meta_archs), 3)``).
+    """
+    archs = list(FIXTURE_ARCHS if meta_archs is None else meta_archs)
+    if with_meta:
+        yield META_FILE, _pickle_bz2_bytes({"meta_archs": archs, "total_archs": len(archs), "arch2infos": None,
+                                            "evaluated_indexes": set()})
+    for index in indices:
+        if synthetic:
+            rng = np.random.default_rng([seed, index])
+            anchor = None if anchors is None else anchors[index]
+            record = OrderedDict((hp, synthetic_arch_results_state(index, archs[index], int(hp), rng, anchor))
+                                 for hp in ("12", "200"))
+        else:
+            record = OrderedDict((hp, arch_results_state(index, archs[index], int(hp))) for hp in ("12", "200"))
+        name = f"{index:06d}" if zero_pad else f"{index}"
+        yield f"{name}.pickle.pbz2", _pickle_bz2_bytes(record)
+
+
 def write_nats_tss_dir(
     directory: str | Path,
     meta_archs: Sequence[str] | None = None,
     indices: Sequence[int] = (0, 1, 2),
     *,
     zero_pad: bool = True,
+    with_meta: bool = True,
+    synthetic: bool = False,
+    seed: int = 0,
+    anchors: np.ndarray | None = None,
 ) -> Path:
     """Write a NATS-tss ``-simple`` directory with records for ``indices``.
 
     ``meta_archs`` is the full index-ordered list of cell strings (default: the 3 real cells of
     :data:`FIXTURE_ARCHS`); pass the real 15,625 from ``nats_test_acc_200ep.csv`` to mimic the
     official meta file. Record files are named ``{index:06d}`` (``zero_pad``) or ``{index}``.
+    ``with_meta=False`` adds records to an existing directory (parallel writers);
+    ``synthetic``/``seed``/``anchors``: see :func:`nats_tss_members`.
     """
-    archs = list(FIXTURE_ARCHS if meta_archs is None else meta_archs)
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    _pickle_bz2({"meta_archs": archs, "total_archs": len(archs), "arch2infos": None,
-                 "evaluated_indexes": set()}, out / "meta.pickle.pbz2")
-    for index in indices:
-        record = OrderedDict((hp, arch_results_state(index, archs[index], int(hp))) for hp in ("12", "200"))
-        name = f"{index:06d}" if zero_pad else f"{index}"
-        _pickle_bz2(record, out / f"{name}.pickle.pbz2")
+    for name, data in nats_tss_members(meta_archs, indices, zero_pad=zero_pad, with_meta=with_meta,
+                                       synthetic=synthetic, seed=seed, anchors=anchors):
+        (out / name).write_bytes(data)
+    return out
+
+
+def write_nats_tss_tar(
+    path: str | Path,
+    meta_archs: Sequence[str] | None = None,
+    indices: Sequence[int] = (0, 1, 2),
+    *,
+    top: str = "NATS-tss-v1_0-3ffb9-simple",
+    meta_last: bool = False,
+    zero_pad: bool = True,
+) -> Path:
+    """Write ``NATS-tss-v1_0-3ffb9-simple.tar``: the files of :func:`write_nats_tss_dir` under ``top/``.
+
+    Same member layout as the official tar (a ``top/`` directory entry, then plain files
+    ``top/meta.pickle.pbz2`` and ``top/{index:06d}.pickle.pbz2``). ``meta_last`` puts the meta
+    file after the records (tar order is whatever the packer's directory listing gave, so a
+    reader must not rely on meta coming first).
+    """
+    members = list(nats_tss_members(meta_archs, indices, zero_pad=zero_pad))
+    if meta_last:
+        members = members[1:] + members[:1]
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(out, "w", format=tarfile.GNU_FORMAT) as tar:
+        folder = tarfile.TarInfo(top)
+        folder.type, folder.mode, folder.mtime = tarfile.DIRTYPE, 0o755, 1598832000
+        tar.addfile(folder)
+        for name, data in members:
+            info = tarfile.TarInfo(f"{top}/{name}")
+            info.size, info.mode, info.mtime = len(data), 0o644, 1598832000
+            tar.addfile(info, io.BytesIO(data))
     return out
 
 
