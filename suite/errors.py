@@ -37,6 +37,17 @@ class UnknownBenchmark(NasSuiteError, KeyError):
         return str(self.args[0]) if self.args else "unknown benchmark"
 
 
+class UnknownEncoding(NasSuiteError, KeyError):
+    """An encoding name that is not registered for the benchmark (the message lists those that are)."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0]) if self.args else "unknown encoding"
+
+
+class InvalidEncodingOption(NasSuiteError, ValueError):
+    """An option an encoding does not take, or a value out of its range."""
+
+
 class CacheError(NasSuiteError):
     """A cache directory that cannot be used: missing, stale, foreign, corrupt or read-only."""
 

@@ -26,3 +26,13 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     ry = ry - ry.mean()
     denom = np.sqrt((rx * rx).sum() * (ry * ry).sum())
     return float((rx * ry).sum() / denom) if denom > 0 else float("nan")
+
+
+def kendall(a: np.ndarray, b: np.ndarray) -> float:
+    """Kendall's tau-b over complete pairs (tie-corrected); NaN if < 2 pairs or no spread."""
+    from scipy.stats import kendalltau
+
+    x, y = _paired(a, b)
+    if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return float("nan")
+    return float(kendalltau(x, y).statistic)

@@ -1,0 +1,110 @@
+"""Learning-curve prediction on the real NB-201 curves (Baker et al. 2018, arXiv:1705.10823).
+
+Data: cifar10-valid validation accuracy (%) per epoch of NB-201 cells 0-199, the only real
+curves of the embedded cache (200 epochs each); target: the 200-epoch validation accuracy.
+Features: the observed prefix (10 %, 25 %, 50 % = 20, 50, 100 epochs) plus AP features (params and
+the structural counts of ``nb201_arch_features``). Each repeat draws 100 cells to train on (full
+curves) and predicts the other 100 from their prefix; the table gives mean ± sd over repeats of
+R², Kendall's tau-b and Spearman's rho, and the mean fit / predict wall time per repeat. A second
+table replays Baker's early-stopping rule (delta = 0.99) over the 100 test cells in random order,
+the incumbent starting at the best training cell.
+
+Usage: ``python benchmarks/bench_lcurve.py [--repeats 10] [--search 100]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from typing import Any
+
+import numpy as np
+from scipy.stats import kendalltau
+from sklearn.base import clone
+from sklearn.metrics import r2_score
+
+import suite
+from suite.metrics import spearman
+from suite.predictors.arch_features import arch_features
+from suite.predictors.early_stopping import simulate_early_stopping
+from suite.predictors.lcurve import CurveExtrapolation, LastSeenValue, SequentialRegressionModel
+
+N_EPOCHS = 200
+FRACTIONS = (0.10, 0.25, 0.50)
+
+
+def models(tau: int, search: int) -> dict[str, Any]:
+    srm = lambda base, s=0: SequentialRegressionModel(  # noqa: E731
+        N_EPOCHS, taus=(tau,), base=base, search=s, sigma_folds=0, random_state=0
+    )
+    return {
+        "SRM ν-SVR (RBF), defaults": srm("nusvr_rbf"),
+        f"SRM ν-SVR (RBF), search={search}": srm("nusvr_rbf", search),
+        "SRM ν-SVR (linear)": srm("nusvr_linear"),
+        "SRM random forest": srm("rf"),
+        "SRM OLS": srm("ols"),
+        "LastSeenValue": LastSeenValue(N_EPOCHS),
+        "pow3 extrapolation": CurveExtrapolation(N_EPOCHS, clip=(0.0, 100.0)),
+        "pow3/exp3 extrapolation": CurveExtrapolation(N_EPOCHS, families=("pow3", "exp3"), clip=(0.0, 100.0)),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--search", type=int, default=100, help="random-search draws of the tuned ν-SVR")
+    args = parser.parse_args()
+
+    bench = suite.load("nb201", "cifar10")
+    ids = np.arange(200)
+    X = np.hstack([bench.curves("valid_acc", ids=ids).to_numpy(), arch_features(bench, ids)])
+    y = bench.metric("valid_acc")[ids]
+    splits = [np.random.default_rng(seed).permutation(len(ids)) for seed in range(args.repeats)]
+
+    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+          f"{os.cpu_count()} cores; NB-201 cifar10-valid, cells 0-199, {args.repeats} repeats of 100/100 splits\n")
+    print("| model | prefix | R² | Kendall τ | Spearman ρ | fit (s) | predict (s) |")
+    print("|---|---|---|---|---|---|---|")
+    for frac in FRACTIONS:
+        tau = int(round(frac * N_EPOCHS))
+        for name, model in models(tau, args.search).items():
+            r2, kt, sp, t_fit, t_pred = [], [], [], [], []
+            for idx in splits:
+                tr, te = idx[:100], idx[100:]
+                Xte = X[te].copy()
+                Xte[:, tau:N_EPOCHS] = np.nan
+                t0 = time.perf_counter()
+                fitted = clone(model).fit(X[tr], y[tr])
+                t1 = time.perf_counter()
+                pred = fitted.predict(Xte)
+                t2 = time.perf_counter()
+                r2.append(r2_score(y[te], pred))
+                kt.append(kendalltau(y[te], pred).statistic)
+                sp.append(spearman(y[te], pred))
+                t_fit.append(t1 - t0)
+                t_pred.append(t2 - t1)
+            ms = lambda v: f"{np.mean(v):.3f} ± {np.std(v):.3f}"  # noqa: E731
+            print(f"| {name} | {tau} ep ({frac:.0%}) | {ms(r2)} | {ms(kt)} | {ms(sp)} | "
+                  f"{np.mean(t_fit):.3f} | {np.mean(t_pred):.3f} |")
+
+    print("\nEarly stopping (Baker's rule, Δ = 0.99; SRM ν-SVR RBF defaults, σ from 5-fold CV):\n")
+    print("| prefix | speed-up | regret (acc. points) | stopped of 100 | optimum kept |")
+    print("|---|---|---|---|---|")
+    for frac in FRACTIONS:
+        tau = int(round(frac * N_EPOCHS))
+        res = []
+        for seed, idx in enumerate(splits):
+            tr, te = idx[:100], idx[100:]
+            model = SequentialRegressionModel(N_EPOCHS, taus=(tau,), random_state=seed).fit(X[tr], y[tr])
+            res.append(simulate_early_stopping(model, X[te], y[te], tau=tau, delta=0.99, y_best=float(y[tr].max())))
+        speed = [r.speedup for r in res]
+        regret = [r.regret for r in res]
+        print(f"| {tau} ep ({frac:.0%}) | {np.mean(speed):.2f} ± {np.std(speed):.2f} | "
+              f"{np.mean(regret):.3f} ± {np.std(regret):.3f} | {np.mean([r.n_stopped for r in res]):.1f} | "
+              f"{sum(r.regret == 0 for r in res)}/{len(res)} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""The one table of architecture encodings: one :class:`EncodingSpec` per (benchmark, encoding).
+
+Entries name their function as a ``"module:attr"`` string that is imported on first use, so
+importing this module builds nothing. Every encoding function has the signature
+``fn(archs: pandas.DataFrame, **options) -> np.ndarray`` and returns float32 of shape
+``(len(archs), d)``; ``archs`` is (a row subset of) the benchmark's ``archs.parquet`` table.
+
+Names are uniform across search spaces (``adjacency_onehot``, ``path``, ``graph``);
+:data:`ALIASES` adds other spellings per benchmark (NB-201 ``onehot``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..errors import InvalidEncodingOption, UnknownBenchmark, UnknownEncoding
+
+__all__ = [
+    "EncodingSpec",
+    "ENCODINGS",
+    "ALIASES",
+    "GRAPH_SHAPES",
+    "UnknownEncoding",
+    "InvalidEncodingOption",
+    "benchmarks",
+    "names",
+    "lookup",
+]
+
+
+@dataclass(frozen=True)
+class EncodingSpec:
+    """One encoding of one benchmark's architectures.
+
+    ``function`` is ``"module:attr"`` of ``fn(archs, **options) -> float32 (n, d)``;
+    ``shape`` documents the output shape, e.g. ``"(n, 36)"``; ``citation`` names the paper
+    that introduced (or standardised) the encoding; ``doc`` says exactly what the columns are.
+    """
+
+    name: str
+    benchmark: str
+    function: str
+    citation: str
+    shape: str
+    doc: str
+
+    def load(self) -> Callable[..., np.ndarray]:
+        """The encoding function, imported now."""
+        module, _, attr = self.function.partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+WHITE_2020 = (
+    "White, Neiswanger, Nolen, Savani. A Study on Encodings for Neural Architecture Search. "
+    "NeurIPS 2020."
+)
+BANANAS = (
+    "White, Neiswanger, Savani. BANANAS: Bayesian Optimization with Neural Architectures for "
+    "Neural Architecture Search. AAAI 2021."
+)
+WEN_2020 = (
+    "Wen, Liu, Chen, Li, Bender, Kindermans. Neural Predictor for Neural Architecture Search. "
+    "ECCV 2020."
+)
+
+_NB101 = "suite.encodings.nb101"
+_NB201 = "suite.encodings.nb201"
+
+#: every registered encoding, in listing order
+ENCODINGS: tuple[EncodingSpec, ...] = (
+    EncodingSpec(
+        "adjacency_onehot", "nb101", f"{_NB101}:adjacency_onehot", WHITE_2020, "(n, 36)",
+        "21 strictly-upper-triangular bits of the padded 7x7 adjacency (row-major: 0->1, 0->2, ..., "
+        "5->6), then 5 interior vertex slots x 3 ops (slot-major; ops in nasbench order conv3x3-bn-relu, "
+        "conv1x1-bn-relu, maxpool3x3). Cells with V < 7 vertices keep interior vertices at 1..V-2, "
+        "padded slots V-1..5 are all-zero, output moves to 6.",
+    ),
+    EncodingSpec(
+        "path", "nb101", f"{_NB101}:path", BANANAS, "(n, 364); (n, k) with truncate=k",
+        "Indicator of each input->output path, identified by its sequence of interior ops: 3^0+...+3^5 "
+        "= 364 columns ordered by path length, then lexicographically in nasbench op order. "
+        "truncate=k keeps the first k (shortest) paths.",
+    ),
+    EncodingSpec(
+        "graph", "nb101", f"{_NB101}:graph", WEN_2020, "(n, 84) = [A (7*7) | H (7*5)]",
+        "Padded 7x7 adjacency (as in adjacency_onehot) then one-hot node types (input, conv1x1-bn-relu, "
+        "conv3x3-bn-relu, maxpool3x3, output), both row-major; padded nodes have zero rows and features. "
+        "Split with unflatten_graph(X, 7).",
+    ),
+    EncodingSpec(
+        "adjacency_onehot", "nb201", f"{_NB201}:adjacency_onehot", WHITE_2020, "(n, 30)",
+        "6 edges (cell-string order 0->1, 0->2, 1->2, 0->3, 1->3, 2->3) x 5 ops (none, skip_connect, "
+        "nor_conv_1x1, nor_conv_3x3, avg_pool_3x3), edge-major: column 5*k + op of edge k.",
+    ),
+    EncodingSpec(
+        "path", "nb201", f"{_NB201}:path", BANANAS, "(n, 84); (n, k) with truncate=k",
+        "Indicator of each input->output path (edge 0->3; 0->1->3; 0->2->3; 0->1->2->3), identified by its "
+        "sequence of ops; a 'none' edge cuts the path, so the alphabet is skip_connect, nor_conv_1x1, "
+        "nor_conv_3x3, avg_pool_3x3: 4 + 16 + 64 = 84 columns by length, then lexicographic.",
+    ),
+    EncodingSpec(
+        "graph", "nb201", f"{_NB201}:graph", WEN_2020, "(n, 120) = [A (8*8) | H (8*7)]",
+        "Ops-on-nodes DAG: node 0 input, nodes 1..6 the edge ops in cell-string order, node 7 output; "
+        "node types (input, output, none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3). "
+        "The adjacency is the same for every cell. Split with unflatten_graph(X, 8).",
+    ),
+)
+
+#: other spellings: (benchmark, alias) -> registered name
+ALIASES: dict[tuple[str, str], str] = {("nb201", "onehot"): "adjacency_onehot"}
+
+#: (n_nodes V, n_node_features F) of each benchmark's ``graph`` encoding
+GRAPH_SHAPES: dict[str, tuple[int, int]] = {"nb101": (7, 5), "nb201": (8, 7)}
+
+
+def benchmarks() -> list[str]:
+    """Benchmarks that have encodings, in registry order."""
+    return list(dict.fromkeys(s.benchmark for s in ENCODINGS))
+
+
+def _check_benchmark(benchmark: str) -> str:
+    if not isinstance(benchmark, str) or benchmark.lower() not in benchmarks():
+        raise UnknownBenchmark(
+            f"no encodings for benchmark {benchmark!r}; benchmarks with encodings: {', '.join(benchmarks())}"
+        )
+    return benchmark.lower()
+
+
+def names(benchmark: str) -> list[str]:
+    """Registered encoding names of ``benchmark`` (aliases not included)."""
+    bench = _check_benchmark(benchmark)
+    return [s.name for s in ENCODINGS if s.benchmark == bench]
+
+
+def lookup(benchmark: str, name: str) -> EncodingSpec:
+    """The spec of ``name`` (or an alias of it) for ``benchmark``.
+
+    Raises :class:`suite.errors.UnknownBenchmark` or :class:`UnknownEncoding`, each listing the
+    valid names.
+    """
+    bench = _check_benchmark(benchmark)
+    canonical = ALIASES.get((bench, name), name)
+    for s in ENCODINGS:
+        if s.benchmark == bench and s.name == canonical:
+            return s
+    aliases = [a for (b, a) in ALIASES if b == bench]
+    also = f" (aliases: {', '.join(aliases)})" if aliases else ""
+    raise UnknownEncoding(
+        f"{bench} has no encoding {name!r}; available: {', '.join(names(bench))}{also}"
+    )

@@ -1,0 +1,323 @@
+"""Learning-curve predictors (Baker et al. 2018, arXiv:1705.10823): contracts, known values, quality.
+
+The quality floor uses the only real per-epoch curves of the embedded NB-201 cache: cifar10-valid
+validation accuracy of cells 0-199 (200 epochs). Reported-only numbers live in
+``benchmarks/bench_lcurve.py``.
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+
+import numpy as np
+import pytest
+from scipy.stats import kendalltau, norm
+from sklearn.base import clone
+from sklearn.metrics import r2_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import suite
+from suite.errors import InvalidArchitecture
+from suite.metrics import spearman
+from suite.predictors.arch_features import NB201_ARCH_FEATURES, arch_features, nb201_arch_features
+from suite.predictors.curve_families import fit_curves, observed_length
+from suite.predictors.early_stopping import prob_not_better, should_stop, simulate_early_stopping
+from suite.predictors.lcurve import CurveExtrapolation, LastSeenValue, SequentialRegressionModel, ts_features
+
+N_EPOCHS = 200
+NAN = np.nan
+
+
+# -- data --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def nb201() -> tuple[np.ndarray, np.ndarray]:
+    """``X`` (200, 200 + 5): real curves of cells 0-199 then AP features; ``y`` final valid acc (%)."""
+    bench = suite.load("nb201", "cifar10")
+    ids = np.arange(200)
+    curves = bench.curves("valid_acc", ids=ids).to_numpy()
+    y = bench.metric("valid_acc")[ids]
+    assert curves.shape == (200, N_EPOCHS) and np.isfinite(curves).all()
+    assert np.allclose(curves[:, -1], y, atol=1e-4)  # the target is the curve's last value
+    return np.hstack([curves, arch_features(bench, ids)]), y
+
+
+def _split(seed: int, n: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    idx = np.random.default_rng(seed).permutation(n)
+    return idx[: n // 2], idx[n // 2 :]
+
+
+def _prefix(X: np.ndarray, tau: int) -> np.ndarray:
+    out = X.copy()
+    out[:, tau:N_EPOCHS] = np.nan
+    return out
+
+
+# -- known values --------------------------------------------------------------------------------
+def test_last_seen_value_on_hand_made_prefixes():
+    X = np.array([[1.0, 2.0, 3.0, 7.0], [5.0, 6.0, NAN, 7.0], [4.0, NAN, NAN, 7.0]])  # last column static
+    model = LastSeenValue(n_epochs=3).fit(X, [3.0, 6.0, 4.0])
+    np.testing.assert_array_equal(model.predict(X), [3.0, 6.0, 4.0])
+    # values after the first NaN are not part of the observed prefix
+    np.testing.assert_array_equal(LastSeenValue().fit(X, [0, 0, 0]).predict(X), [7.0, 6.0, 4.0])
+    with pytest.raises(ValueError, match="no observed epoch"):
+        model.predict(np.array([[NAN, 1.0, 2.0, 0.0]]))
+
+
+def test_observed_length_and_ts_features():
+    np.testing.assert_array_equal(observed_length(np.array([[1, 2, 3], [1, NAN, 3], [NAN, 1, 2]])), [3, 1, 0])
+    F = ts_features(np.array([[1.0, 3.0, 7.0]]), np.array([[9.0]]))
+    np.testing.assert_array_equal(F, [[1, 3, 7, 2, 4, 2, 9]])  # y, first diffs, second diff, static
+
+
+def test_pow3_fit_recovers_parameters_of_a_noiseless_curve():
+    c, a, alpha = 90.0, 60.0, 0.7
+    t = np.arange(1, 51)
+    curve = c - a * t**-alpha
+    Y = np.vstack([curve, np.r_[curve[:20], np.full(30, NAN)]])
+    params, sse = fit_curves(Y, "pow3")
+    np.testing.assert_allclose(params, [[c, a, alpha]] * 2, rtol=1e-6)
+    assert np.all(sse < 1e-10)
+    model = CurveExtrapolation(n_epochs=50, target_epoch=200).fit(Y, [0.0, 0.0])
+    np.testing.assert_allclose(model.predict(Y), c - a * 200.0**-alpha, rtol=1e-6)
+
+
+def test_exp3_fit_recovers_parameters_of_a_noiseless_curve():
+    t = np.arange(1, 41)
+    params, _ = fit_curves((80.0 - 50.0 * np.exp(-0.15 * t))[None], "exp3")
+    np.testing.assert_allclose(params[0], [80.0, 50.0, 0.15], rtol=1e-6)
+
+
+def test_curve_extrapolation_fallbacks():
+    X = np.array([[50.0, 60.0, NAN, NAN, NAN], [10.0, 20.0, 30.0, 35.0, 37.0]])
+    model = CurveExtrapolation(target_epoch=4).fit(X, [0.0, 0.0])
+    # fewer than 3 observed epochs -> last seen value; target already observed -> that value
+    np.testing.assert_array_equal(model.predict(X), [60.0, 35.0])
+    clipped = CurveExtrapolation(target_epoch=1000, clip=(0.0, 36.0)).fit(X, [0.0, 0.0]).predict(X)
+    assert clipped[1] == 36.0
+
+
+def test_curve_extrapolation_is_fast_enough(nb201):
+    X, y = nb201
+    Xp = _prefix(X[:100], 50)
+    model = CurveExtrapolation(n_epochs=N_EPOCHS).fit(X[:100], y[:100])
+    start = time.perf_counter()
+    pred = model.predict(Xp)
+    elapsed = time.perf_counter() - start
+    assert np.isfinite(pred).all()
+    assert elapsed < 5.0  # about 0.3 s for 100 rows x 50 epochs on an idle core; loose for shared CI
+
+
+def test_should_stop_on_hand_computed_normal_probabilities():
+    # y_pred = 90, sigma = 1, y_best = 91: P(y_hat <= 91) = Phi(1) = 0.841345
+    p = prob_not_better(90.0, 1.0, 91.0)
+    assert p == pytest.approx(0.8413447, abs=1e-7)
+    assert should_stop(90.0, 1.0, 91.0, delta=0.84)
+    assert not should_stop(90.0, 1.0, 91.0, delta=0.85)
+    # vectorised: Phi(-1), Phi(0), Phi(2) against delta = 0.5
+    got = should_stop(np.array([92.0, 91.0, 89.0]), 1.0, 91.0, delta=0.5)
+    np.testing.assert_array_equal(got, [False, True, True])
+    np.testing.assert_allclose(prob_not_better([92.0, 89.0], [2.0, 0.5], 91.0), [norm.cdf(-0.5), norm.cdf(4.0)])
+    # sigma = 0 is a point mass; an incumbent of -inf never stops; NaN prediction never stops
+    np.testing.assert_array_equal(should_stop([90.0, 91.0, 92.0], 0.0, 91.0, delta=0.99), [True, True, False])
+    assert not should_stop(90.0, 1.0, -np.inf)
+    assert not should_stop(NAN, 1.0, 91.0)
+    with pytest.raises(ValueError, match="delta"):
+        should_stop(90.0, 1.0, 91.0, delta=0.0)
+    with pytest.raises(ValueError, match="sigma"):
+        should_stop(90.0, NAN, 91.0)
+
+
+class _Oracle:
+    """A stand-in predictor: the true final value (column 0 of the static part) with a fixed sigma."""
+
+    n_epochs_ = 4
+
+    def predict_with_std(self, X):
+        return X[:, 4].copy(), np.full(len(X), 0.5)
+
+
+def test_simulate_early_stopping_accounting():
+    y = np.array([70.0, 80.0, 60.0, 90.0, 79.0])
+    X = np.column_stack([np.ones((5, 4)), y])
+    res = simulate_early_stopping(_Oracle(), X, y, tau=1, delta=0.99)
+    # 70 trained (incumbent -inf), 80 trained, 60 stopped, 90 trained, 79 stopped
+    np.testing.assert_array_equal(res.stopped, [False, False, True, False, True])
+    assert res.epochs == 3 * 4 + 2 * 1 and res.speedup == pytest.approx(20 / 14)
+    assert res.regret == 0.0 and res.n_stopped == 2
+    res = simulate_early_stopping(_Oracle(), X, y, tau=1, y_best=95.0)  # incumbent beats them all
+    assert res.n_stopped == 5 and res.regret == 0.0 and res.speedup == 4.0
+    # a wrong prediction (50 for the true 90) stops the optimum: regret 90 - 80; 79 vs 80 is Phi(2) < 0.99
+    X_wrong = np.column_stack([np.ones((5, 4)), [70.0, 80.0, 60.0, 50.0, 79.0]])
+    res = simulate_early_stopping(_Oracle(), X_wrong, y, tau=1)
+    np.testing.assert_array_equal(res.stopped, [False, False, True, True, False])
+    assert res.regret == 10.0
+
+
+def test_nb201_arch_features_by_hand():
+    codes = np.array([
+        [3, 3, 4, 1, 3, 1],  # cell 1 "334131": 3 conv, 1 pool, 2 skip; path 0->1->2->3
+        [0, 0, 0, 2, 0, 0],  # only the direct edge 0->3 lives
+        [0, 0, 0, 0, 0, 0],  # all none: no path
+        [2, 0, 0, 0, 0, 4],  # 0->1 lives but node 2 is never fed: no path
+    ])
+    np.testing.assert_array_equal(
+        nb201_arch_features(codes), [[3, 1, 2, 3], [1, 0, 0, 1], [0, 0, 0, 0], [1, 1, 0, 0]]
+    )
+    assert NB201_ARCH_FEATURES == ("n_conv", "n_pool", "n_skip", "depth")
+    with_params = nb201_arch_features(codes[:1], params=np.array([0.8]))
+    np.testing.assert_array_equal(with_params, [[0.8, 3, 1, 2, 3]])
+    with pytest.raises(InvalidArchitecture):
+        nb201_arch_features(np.array([[5, 0, 0, 0, 0, 0]]))
+    bench = suite.load("nb201", "cifar10")
+    np.testing.assert_array_equal(nb201_arch_features(bench.archs.iloc[[1]]), [[3, 1, 2, 3]])
+
+
+# -- estimator contracts -------------------------------------------------------------------------
+def _expected_failures(estimator) -> dict[str, str]:
+    out = {
+        # the check puts NaN in the first column; by the input contract such a row has no observed
+        # epoch, which has no prediction (our own pickle test below uses NaN-padded curves)
+        "check_estimators_pickle": "rows with no observed epoch cannot be predicted",
+    }
+    if not isinstance(estimator, SequentialRegressionModel):
+        out["check_regressors_train"] = "baselines learn nothing from the training targets"
+    return out
+
+
+@parametrize_with_checks(
+    [
+        # one curve column, the rest static: valid for any width of the checks' data
+        SequentialRegressionModel(n_epochs=1, taus=(1,), sigma_folds=2, random_state=0),
+        LastSeenValue(),
+        CurveExtrapolation(refine=False),
+    ],
+    expected_failed_checks=_expected_failures,
+)
+def test_sklearn_contract(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("base", ["nusvr_rbf", "rf"])
+def test_same_random_state_same_predictions_and_pickle_clone(nb201, base):
+    X, y = nb201
+    tr, te = _split(0)
+    search = 3 if base == "nusvr_rbf" else 0  # RF draws reach 800 trees: too slow here
+    make = lambda: SequentialRegressionModel(N_EPOCHS, taus=(20, 50), base=base, search=search, random_state=7)  # noqa: E731
+    a, b = make().fit(X[tr], y[tr]), make().fit(X[tr], y[tr])
+    Xp = _prefix(X[te], 50)
+    np.testing.assert_array_equal(a.predict(Xp), b.predict(Xp))
+    assert a.params_ == b.params_
+    again = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(again.predict_with_std(Xp)[1], a.predict_with_std(Xp)[1])
+    np.testing.assert_array_equal(again.predict(Xp), a.predict(Xp))
+    fresh = clone(a)
+    assert fresh.get_params() == a.get_params() and not hasattr(fresh, "models_")
+    # rows are predicted independently of the order they come in
+    perm = np.random.default_rng(1).permutation(len(te))
+    np.testing.assert_allclose(a.predict(Xp[perm]), a.predict(Xp)[perm])
+
+
+def test_srm_picks_the_longest_usable_tau_and_refuses_short_prefixes(nb201):
+    X, y = nb201
+    model = SequentialRegressionModel(N_EPOCHS, taus=(10, 50), random_state=0).fit(X[:100], y[:100])
+    np.testing.assert_array_equal(model.taus_, [10, 50])
+    assert np.all(model.sigma_ > 0) and np.all(model.n_train_ == 100)
+    rows = np.vstack([_prefix(X[100:101], 10), _prefix(X[100:101], 49), _prefix(X[100:101], 50), X[100:101]])
+    mean, std = model.predict_with_std(rows)
+    np.testing.assert_array_equal(std, model.sigma_[[0, 0, 1, 1]])
+    assert mean[0] == mean[1] and mean[2] == mean[3]
+    with pytest.raises(ValueError, match="shorter than the smallest fitted tau=10"):
+        model.predict(_prefix(X[100:103], 9))
+
+
+def test_srm_trains_each_tau_on_long_enough_curves(nb201):
+    X, y = nb201
+    Xtr = X[:60].copy()
+    Xtr[:20, 30:N_EPOCHS] = np.nan  # 20 curves observed for 30 epochs only
+    model = SequentialRegressionModel(N_EPOCHS, taus=(20, 30, 40), sigma_folds=3, random_state=0).fit(Xtr, y[:60])
+    np.testing.assert_array_equal(model.n_train_, [60, 60, 40])
+    default = SequentialRegressionModel(N_EPOCHS, random_state=0, sigma_folds=0).fit(Xtr, y[:60])
+    np.testing.assert_array_equal(default.taus_, np.arange(1, 21) * 10)  # 5 %, 10 %, ... 100 %
+    assert np.isnan(default.sigma_).all()
+    with pytest.raises(ValueError, match="tau=50 has 0 training curves"):
+        SequentialRegressionModel(N_EPOCHS, taus=(50,)).fit(Xtr[:20], y[:20])
+
+
+def test_nan_target_and_bad_parameters_raise(nb201):
+    X, y = nb201
+    y_bad = y[:50].copy()
+    y_bad[3] = np.nan
+    for model in (SequentialRegressionModel(N_EPOCHS, taus=(10,)), LastSeenValue(N_EPOCHS), CurveExtrapolation(N_EPOCHS)):
+        with pytest.raises(ValueError, match="NaN/inf target"):
+            model.fit(X[:50], y_bad)
+    with pytest.raises(ValueError, match="unknown base"):
+        SequentialRegressionModel(N_EPOCHS, taus=(10,), base="svm").fit(X[:50], y[:50])
+    with pytest.raises(ValueError, match="n_epochs"):
+        LastSeenValue(n_epochs=500).fit(X[:50], y[:50])
+    with pytest.raises(ValueError, match="taus"):
+        SequentialRegressionModel(N_EPOCHS, taus=(0, 10)).fit(X[:50], y[:50])
+
+
+# -- quality on real NB-201 curves ---------------------------------------------------------------
+def _r2_over_repeats(model, X, y, tau: int, repeats: int = 10) -> list[float]:
+    scores = []
+    for seed in range(repeats):
+        tr, te = _split(seed)
+        fitted = clone(model).fit(X[tr], y[tr])
+        scores.append(r2_score(y[te], fitted.predict(_prefix(X[te], tau))))
+    return scores
+
+
+def test_srm_nusvr_predicts_final_accuracy_from_a_quarter_of_the_curve(nb201):
+    """Floor: mean R^2 >= 0.80 over 10 random 100/100 splits, first 50 of 200 epochs.
+
+    Measured 0.90 (sd 0.09) with scikit-learn defaults (search=0) when this test was written;
+    LastSeenValue scores about -0.1 on the same splits (cosine schedule: late jump).
+    """
+    X, y = nb201
+    model = SequentialRegressionModel(N_EPOCHS, taus=(50,), base="nusvr_rbf", search=0, sigma_folds=0, random_state=0)
+    scores = _r2_over_repeats(model, X, y, tau=50)
+    assert np.mean(scores) >= 0.80, scores
+
+
+def test_early_stopping_on_real_curves_saves_epochs(nb201):
+    X, y = nb201
+    tr, te = _split(0)
+    model = SequentialRegressionModel(N_EPOCHS, taus=(50,), random_state=0).fit(X[tr], y[tr])
+    res = simulate_early_stopping(model, X[te], y[te], tau=50, delta=0.99, y_best=float(y[tr].max()))
+    assert res.speedup > 1.0 and res.regret >= 0.0
+    assert res.speedup <= N_EPOCHS / 50
+
+
+@pytest.mark.slow
+def test_srm_with_the_papers_random_search(nb201):
+    """Baker et al.'s 3-fold-CV random search (here 100 draws per repeat) keeps the floor."""
+    X, y = nb201
+    model = SequentialRegressionModel(N_EPOCHS, taus=(50,), search=100, sigma_folds=0, random_state=0)
+    scores = _r2_over_repeats(model, X, y, tau=50)
+    assert np.mean(scores) >= 0.80, scores
+
+
+@pytest.mark.slow
+def test_report_other_models(nb201, capsys):
+    """Reported, not asserted: R^2 / Kendall tau / Spearman rho at 25 % of the curve (see the benchmark)."""
+    X, y = nb201
+    models = {
+        "rf": SequentialRegressionModel(N_EPOCHS, taus=(50,), base="rf", sigma_folds=0, random_state=0),
+        "ols": SequentialRegressionModel(N_EPOCHS, taus=(50,), base="ols", sigma_folds=0),
+        "nusvr_linear": SequentialRegressionModel(N_EPOCHS, taus=(50,), base="nusvr_linear", sigma_folds=0),
+        "last_seen": LastSeenValue(N_EPOCHS),
+        "pow3": CurveExtrapolation(N_EPOCHS, clip=(0.0, 100.0)),
+    }
+    for name, model in models.items():
+        r2, kt, sp = [], [], []
+        for seed in range(10):
+            tr, te = _split(seed)
+            pred = clone(model).fit(X[tr], y[tr]).predict(_prefix(X[te], 50))
+            r2.append(r2_score(y[te], pred))
+            kt.append(kendalltau(y[te], pred).statistic)
+            sp.append(spearman(y[te], pred))
+        assert np.isfinite([r2, kt, sp]).all()
+        with capsys.disabled():
+            print(f"\n{name:>13}: R2 {np.mean(r2):.3f}  Kendall {np.mean(kt):.3f}  Spearman {np.mean(sp):.3f}")

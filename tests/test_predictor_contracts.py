@@ -1,0 +1,140 @@
+"""Every registered predictor against scikit-learn's estimator checks and nas-suite's contracts.
+
+Data: real NB-201 CIFAR-10 rows (embedded), assembled with each predictor's registered inputs,
+so the graph model gets graph encodings, proxies get proxy scores and curve models get curves.
+Small, fast parameter overrides keep the run short; the contracts do not depend on model size.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import estimator_checks_generator
+
+import suite
+import suite.predictors as P
+from suite.metrics import spearman
+from suite.testing.contracts import CONTRACTS
+
+#: cheaper settings for the contract run (the checks test behaviour, not accuracy)
+FAST = {
+    "rf": {"n_estimators": 30},
+    "xgb": {"n_estimators": 40},
+    "lgb": {"n_estimators": 40},
+    "mlp": {"max_iter": 30, "hidden": (32,)},
+    "bananas": {"n_models": 2, "max_iter": 30, "hidden": (32,)},
+    "gnn": {"epochs": 5},
+    "hybrid": {},
+}
+#: predictors whose X has a fixed structure (graph tensors, curves) that sklearn's random-data
+#: checks cannot produce; they get nas-suite's contracts on real inputs only
+STRUCTURED_INPUT = {"gnn", "srm", "last_seen", "pow3"}
+
+
+@pytest.fixture(scope="module")
+def nb201():
+    return suite.load("nb201", "cifar10")
+
+
+def _data(name: str, bench) -> tuple[np.ndarray, np.ndarray]:
+    inputs = P.spec(name).inputs
+    ids = P.measured_ids(bench, inputs)
+    y_all = bench.metric("valid_acc")
+    ids = ids[np.isfinite(y_all[ids])]
+    ids = np.random.default_rng(1).choice(ids, size=min(60, len(ids)), replace=False)
+    return P.build_features(bench, inputs, ids, train=True), y_all[ids]
+
+
+def _make(name: str, bench):
+    return P.make(name, bench, **FAST.get(name, {}))
+
+
+@pytest.mark.parametrize("contract", list(CONTRACTS))
+@pytest.mark.parametrize("name", P.available())
+def test_contract(name, contract, nb201):
+    X, y = _data(name, nb201)
+    assert np.isfinite(X).all() and len(X) >= 20
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        CONTRACTS[contract](_make(name, nb201), X, y)
+
+
+def _sklearn_checks():
+    for name in P.available():
+        if name in STRUCTURED_INPUT or P.spec(name).family == "zero_cost" and name != "synflow":
+            continue  # one proxy stands for all: they are the same class
+        est = P.make(name, **FAST.get(name, {}))
+        for estimator, check in estimator_checks_generator(est, legacy=True, mark="skip"):
+            check_name = getattr(check, "func", check).__name__
+            if check_name == "check_array_api_input":
+                continue
+            marks = []
+            if check_name == "check_regressors_train" and P.spec(name).factory == "proxy:ProxyScore":
+                # sklearn expects R^2 > 0.5 on training data spread over all columns; a proxy
+                # reads only its score column by design
+                marks = [pytest.mark.xfail(strict=True, reason="a proxy uses one column only")]
+            yield pytest.param(estimator, check, id=f"{name}-{check_name}", marks=marks)
+
+
+@pytest.mark.parametrize("estimator,check", list(_sklearn_checks()))
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def test_registry_lists_citations_and_inputs():
+    names = P.available()
+    assert names[:6] == ["ols", "ridge", "rf", "nusvr", "xgb", "lgb"]
+    for required in ("gp", "mlp", "bananas", "gnn", "srm", "params", "flops", "synflow", "nwot", "hybrid"):
+        assert required in names
+    for name in names:
+        entry = P.spec(name)
+        assert entry.citation and entry.family and entry.inputs.describe() != "(nothing)"
+    assert P.spec("bananas").inputs.encoding == "path"
+    assert P.spec("gnn").inputs.encoding == "graph" and P.spec("gnn").extra == "torch"
+
+
+def test_unknown_predictor_is_one_line_error():
+    with pytest.raises(suite.NasSuiteError, match=r"unknown predictor 'svm'; available: ols, ridge"):
+        P.make("svm")
+    with pytest.raises(suite.NasSuiteError, match="predictor 'rf'.*n_trees"):
+        P.make("rf", n_trees=3)
+
+
+def test_user_regressor_plugs_in_without_registration(nb201):
+    from sklearn.neighbors import KNeighborsRegressor
+
+    inputs = P.Inputs(encoding="adjacency_onehot")
+    ids = np.arange(300)
+    X = P.build_features(nb201, inputs, ids)
+    y = nb201.metric("valid_acc")[ids]
+    pred = KNeighborsRegressor(5).fit(X[:200], y[:200]).predict(X[200:])
+    assert spearman(pred, y[200:]) > 0.4
+
+
+def test_proxy_predictor_ranks_exactly_by_the_proxy(nb201):
+    ids = P.measured_ids(nb201, P.spec("synflow").inputs)
+    # NAS-Bench-Suite-Zero scored 725 NB-201 CIFAR-10 cells; one synflow score is missing (NaN)
+    assert len(ids) == 724
+    X = P.build_features(nb201, P.spec("synflow").inputs, ids)
+    y = nb201.metric("valid_acc")[ids]
+    pred = P.make("synflow").fit(X[:100], y[:100]).predict(X)
+    assert spearman(pred, X[:, 0]) == pytest.approx(1.0)
+    flipped = P.make("synflow", sign=-1).fit(X[:100], y[:100]).predict(X)
+    assert spearman(flipped, X[:, 0]) == pytest.approx(-1.0)
+    # synflow is a good proxy on NB-201 CIFAR-10 (Abdelfattah et al. 2021 report rho ~0.74 on test accuracy)
+    assert 0.6 < spearman(pred, y) < 0.9
+
+
+def test_hybrid_input_layout(nb201):
+    inputs = P.spec("hybrid").inputs
+    ids = P.measured_ids(nb201, inputs)
+    X = P.build_features(nb201, inputs, ids)
+    assert X.shape == (len(ids), 30 + 5)
+    np.testing.assert_array_equal(X[:, 30], nb201.metric("zc_synflow")[ids])
+    curve = inputs.with_(encoding=None, proxies=(), curve_epochs=12)
+    cids = P.measured_ids(nb201, curve)
+    np.testing.assert_array_equal(cids, np.arange(200))  # real curves: cells 0-199
+    Xc = P.build_features(nb201, curve, cids)
+    np.testing.assert_array_equal(Xc, nb201.curves("valid_acc", cids).to_numpy()[:, :12])
