@@ -274,24 +274,26 @@ def _init_params(torch: Any, n_feat: int, hidden: int, n_layers: int, fc_hidden:
 
 
 def _graph_tensors(torch: Any, X: np.ndarray, n_nodes: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Split encoded rows into propagation matrices, node features and node mask.
+    """Split encoded rows into propagation matrices, node features and pooling weights.
 
     Returns ``prop`` of shape ``(n, V, 2V)``: ``[B_in | B_out] / 2`` with ``B_in = rownorm(A^T + I)``
-    and ``B_out = rownorm(A + I)``, restricted to real nodes; ``feats`` ``(n, V, F)``; ``mask``
-    ``(n, V, 1)``, 1 for real nodes (non-zero feature row) and 0 for padding.
+    and ``B_out = rownorm(A + I)``, where ``A`` keeps only edges between real nodes (non-zero
+    feature row), so a real node never reads a padding node; ``feats`` ``(n, V, F)``; ``pool``
+    ``(n, V)``: ``1 / n_real`` on real nodes and 0 on padding (all zero for a graph without nodes).
     """
     n, v = X.shape[0], n_nodes
     adj = X[:, : v * v].reshape(n, v, v)
     feats = np.ascontiguousarray(X[:, v * v :].reshape(n, v, -1))
-    mask = (np.abs(feats).sum(axis=2) > 0).astype(np.float32)
-    adj = adj * mask[:, :, None] * mask[:, None, :]  # padding neither sends nor receives
+    real = (np.abs(feats).sum(axis=2) > 0).astype(np.float32)
+    adj = adj * real[:, :, None] * real[:, None, :]
     eye = np.eye(v, dtype=np.float32)
     fwd = np.swapaxes(adj, 1, 2) + eye  # row j: j itself and its predecessors i (A[i, j] = 1)
     bwd = adj + eye  # row i: i itself and its successors
     fwd /= fwd.sum(axis=2, keepdims=True)
     bwd /= bwd.sum(axis=2, keepdims=True)
     prop = 0.5 * np.concatenate([fwd, bwd], axis=2).astype(np.float32)
-    return torch.from_numpy(prop), torch.from_numpy(feats), torch.from_numpy(mask[:, :, None])
+    pool = real / np.maximum(real.sum(axis=1, keepdims=True), 1.0)
+    return torch.from_numpy(prop), torch.from_numpy(feats), torch.from_numpy(pool)
 
 
 def _forward(
@@ -299,24 +301,30 @@ def _forward(
     params: dict[str, torch.Tensor],
     prop: torch.Tensor,
     feats: torch.Tensor,
-    mask: torch.Tensor,
+    pool: torch.Tensor,
     *,
     n_layers: int,
     dropout: float = 0.0,
     gen: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """Predictions (standardised units), shape ``(n,)``; dropout only if ``dropout > 0`` and ``gen``."""
+    """Predictions (standardised units), shape ``(n,)``; dropout only if ``dropout > 0`` and ``gen``.
+
+    One layer is a single ``(n*V, in) @ (in, 2*hidden)`` product giving ``h W_in`` and ``h W_out``
+    side by side, rearranged to ``(n, 2V, hidden)`` (``h W_in`` on rows ``0..V-1``, ``h W_out`` on
+    rows ``V..2V-1``) so that ``prop @ .`` sums both directions in one batched product. Padding
+    nodes get states too, but no real node reads them and pooling gives them weight 0.
+    """
+    n, v = feats.shape[0], feats.shape[1]
     h = feats
     for layer in range(n_layers):
-        hw = h @ params[f"W{layer}"]  # (n, V, 2*hidden): h W_in and h W_out side by side
-        width = hw.shape[2] // 2
-        stacked = torch.cat([hw[:, :, :width], hw[:, :, width:]], dim=1)  # (n, 2V, hidden)
-        h = torch.relu(prop @ stacked + params[f"b{layer}"]) * mask
-    pooled = h.sum(dim=1) / mask.sum(dim=1).clamp_min(1.0)
+        w = params[f"W{layer}"]
+        both = (h.reshape(n * v, -1) @ w).view(n, v, 2, -1).transpose(1, 2).reshape(n, 2 * v, -1)
+        h = torch.relu(prop @ both + params[f"b{layer}"])
+    pooled = (h * pool.unsqueeze(2)).sum(dim=1)
     z = torch.relu(pooled @ params["fc_W"] + params["fc_b"])
     if dropout > 0.0 and gen is not None:
-        keep = torch.rand(z.shape, generator=gen) >= dropout
-        z = z * keep / (1.0 - dropout)
+        keep = torch.empty_like(z).bernoulli_(1.0 - dropout, generator=gen)
+        z = z * keep * (1.0 / (1.0 - dropout))
     return (z @ params["out_W"] + params["out_b"]).squeeze(1)
 
 
@@ -339,7 +347,7 @@ def _train(
     batch = min(batch_size, n)
     steps_per_epoch = math.ceil(n / batch)
     total = epochs * steps_per_epoch
-    opt = torch.optim.AdamW(list(params.values()), lr=lr, weight_decay=weight_decay)
+    opt = torch.optim.AdamW(list(params.values()), lr=lr, weight_decay=weight_decay, fused=True)
     curve: list[float] = []
     step = 0
     for _ in range(epochs):
