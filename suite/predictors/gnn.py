@@ -23,13 +23,15 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .base import seed_of
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import torch
 
 __all__ = ["GCNRegressor"]
 
 _TORCH_MISSING = "gnn needs PyTorch: pip install 'nas-suite[torch]'"
-_PREDICT_BATCH = 4096  # rows per forward pass in predict: ~4 MB of activations per layer at width 144
+_PREDICT_BATCH = 4096  # rows per forward pass in predict: about 40 MB of activations per layer at width 144
 
 
 def _import_torch() -> Any:
@@ -55,19 +57,6 @@ def _torch_threads(torch: Any, n_threads: int | None) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-def _seed_from(random_state: Any) -> int:
-    """A 63-bit seed for the estimator's own ``torch.Generator``, drawn from ``random_state``.
-
-    ``None`` draws fresh OS entropy, an int is reproducible, and a ``np.random.Generator`` or
-    legacy ``RandomState`` is advanced by one draw (the scikit-learn convention).
-    """
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(0, 2**31 - 1))
-    if isinstance(random_state, (np.integer, int)) and not isinstance(random_state, bool):
-        return int(random_state) % (2**63 - 1)
-    return int(np.random.default_rng(random_state).integers(0, 2**63 - 1))
-
-
 class GCNRegressor(RegressorMixin, BaseEstimator):
     """Bidirectional graph convolutional network regressor (Neural Predictor, Wen et al. 2020).
 
@@ -91,14 +80,18 @@ class GCNRegressor(RegressorMixin, BaseEstimator):
     the same ``random_state`` (and ``n_threads``) gives identical predictions; the process-wide
     torch RNG is never touched.
 
-    **Differences from the paper** (3 layers of 144, FC 128, Adam, lr 1e-4 with cosine decay,
-    weight decay 1e-3, batch 10, 300 epochs). The architecture defaults are the paper's. The
-    paper's schedule costs 30,000 optimiser steps for 1,000 architectures, several minutes on a
-    CPU; the defaults here (batch 32, 150 epochs, lr 2e-3, decoupled weight decay 1e-3) take
-    about a tenth of the steps and were tuned on NAS-Bench-201 CIFAR-10 (``benchmarks/bench_gnn.py``)
-    to fit 1,000 cells and predict all 15,625 within a minute on two cores with a Kendall tau at
-    least as high. Kipf & Welling's symmetric normalisation is replaced by row normalisation
-    (a mean over the neighbourhood), which is well defined for directed graphs.
+    **Differences from the paper** (3 GCN layers of width 144, FC 128, dropout, Adam with lr 1e-4
+    and cosine decay, weight decay 1e-3, batch 10, 300 epochs). Depth, FC width, loss, pooling and
+    the cosine schedule are the paper's. The paper's schedule is 30,000 optimiser steps of a
+    width-144 network for 1,000 architectures, minutes on a CPU, so the training defaults were
+    re-tuned on NAS-Bench-201 CIFAR-10 (``benchmarks/bench_gnn.py``: 1,000 training cells, Kendall
+    tau on 200 held-out cells) for the budget "fit 1,000 + predict 15,625 in under a minute on two
+    cores": ``hidden=64`` (not 144), batch 32, 400 epochs (12,800 steps at n = 1,000), peak lr 3e-3,
+    decoupled (AdamW) weight decay 1e-3, dropout 0.1. Measured there (3 seeds, same time budget):
+    width 144 for 150 epochs reached tau 0.79, width 64 for 400 epochs 0.84; more steps kept
+    helping (600 epochs: 0.86, but about 50 s). Normalisation is a row mean over each node and
+    its neighbours in one direction, our choice for directed graphs (Kipf & Welling's GCN uses
+    the symmetric ``D^-1/2 (A + I) D^-1/2`` of an undirected graph).
 
     Parameters
     ----------
@@ -147,13 +140,13 @@ class GCNRegressor(RegressorMixin, BaseEstimator):
     def __init__(
         self,
         n_nodes: int | None = None,
-        hidden: int = 144,
+        hidden: int = 64,
         n_layers: int = 3,
         fc_hidden: int = 128,
         dropout: float = 0.1,
-        epochs: int = 150,
+        epochs: int = 400,
         batch_size: int = 32,
-        lr: float = 2e-3,
+        lr: float = 3e-3,
         weight_decay: float = 1e-3,
         random_state: Any = None,
         n_threads: int | None = 1,
@@ -184,7 +177,7 @@ class GCNRegressor(RegressorMixin, BaseEstimator):
 
         torch = _import_torch()
         with _torch_threads(torch, self.n_threads):
-            gen = torch.Generator().manual_seed(_seed_from(self.random_state))
+            gen = torch.Generator().manual_seed(seed_of(self.random_state))
             params = _init_params(torch, n_feat, self.hidden, self.n_layers, self.fc_hidden, gen)
             graphs = _graph_tensors(torch, X, self.n_nodes)
             target = torch.from_numpy(((y - y_mean) / y_scale).astype(np.float32))
@@ -352,17 +345,18 @@ def _train(
     step = 0
     for _ in range(epochs):
         order = torch.randperm(n, generator=gen)
+        shuffled = [t[order] for t in (*graphs, target)]  # one gather per epoch; batches are views
         running = 0.0
         for start in range(0, n, batch):
-            idx = order[start : start + batch]
+            prop, feats, pool, tgt = (t[start : start + batch] for t in shuffled)
             for group in opt.param_groups:
                 group["lr"] = 0.5 * lr * (1.0 + math.cos(math.pi * step / total))
-            pred = _forward(torch, params, *(g[idx] for g in graphs), n_layers=n_layers, dropout=dropout, gen=gen)
-            loss = torch.mean((pred - target[idx]) ** 2)
+            pred = _forward(torch, params, prop, feats, pool, n_layers=n_layers, dropout=dropout, gen=gen)
+            loss = torch.mean((pred - tgt) ** 2)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            running += float(loss.detach()) * len(idx)
+            running += float(loss.detach()) * tgt.shape[0]
             step += 1
         curve.append(running / n)
     return curve
