@@ -138,3 +138,22 @@ def test_hybrid_input_layout(nb201):
     np.testing.assert_array_equal(cids, np.arange(200))  # real curves: cells 0-199
     Xc = P.build_features(nb201, curve, cids)
     np.testing.assert_array_equal(Xc, nb201.curves("valid_acc", cids).to_numpy()[:, :12])
+
+
+def test_seed_of_reads_a_generator_without_advancing_it():
+    from suite.predictors.base import seed_of
+
+    for gen in (np.random.default_rng(5), np.random.Generator(np.random.Philox(5)), np.random.RandomState(5)):
+        first = seed_of(gen)
+        assert seed_of(gen) == first  # the user's generator is not advanced
+    assert seed_of(np.random.default_rng(5)) != seed_of(np.random.default_rng(6))
+    assert seed_of(12) == 12
+
+
+def test_hybrid_keeps_the_inner_seed_unless_given_one(nb201):
+    X, y = _data("hybrid", nb201)
+    inner = P.make("rf", n_estimators=20, random_state=3)
+    unseeded = P.make("hybrid", estimator=inner).fit(X, y)
+    assert unseeded.estimator_.get_params()["random_state"] == 3
+    seeded = P.make("hybrid", estimator=inner, random_state=11).fit(X, y)
+    assert seeded.estimator_.get_params()["random_state"] == 11

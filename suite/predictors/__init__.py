@@ -20,6 +20,9 @@ from ..errors import NasSuiteError
 from .inputs import Inputs, build_features, measured_ids, proxy_metric
 from .registry import PREDICTORS, PredictorSpec
 
+__all__ = ["available", "spec", "make", "Inputs", "PredictorSpec", "build_features", "measured_ids", "proxy_metric"]
+
+
 def _space_params(entry: PredictorSpec, factory: Any, bench: Any) -> dict[str, Any]:
     """Parameters implied by the benchmark (only those the factory accepts)."""
     if bench is None:
@@ -35,7 +38,6 @@ def _space_params(entry: PredictorSpec, factory: Any, bench: Any) -> dict[str, A
     return out
 
 
-__all__ = ["available", "spec", "make", "Inputs", "PredictorSpec", "build_features", "measured_ids", "proxy_metric"]
 
 
 def available(family: str | None = None) -> list[str]:

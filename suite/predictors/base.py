@@ -16,6 +16,7 @@ A family module then only says which model to build (:meth:`WrappedRegressor._bu
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -37,12 +38,9 @@ def seed_of(random_state: Any) -> int:
     if isinstance(random_state, (int, np.integer)):
         return int(random_state) % (2**31 - 1)
     if isinstance(random_state, np.random.Generator):
-        state = random_state.bit_generator.state
-        copy = np.random.default_rng()
-        copy.bit_generator.state = state
-        return int(copy.integers(2**31 - 1))
+        return int(copy.deepcopy(random_state).integers(2**31 - 1))
     if isinstance(random_state, np.random.RandomState):
-        return int(np.random.RandomState(random_state.get_state()[1][0]).randint(2**31 - 1))
+        return int(copy.deepcopy(random_state).randint(2**31 - 1))
     raise ValueError(f"random_state must be None, an int or a numpy Generator, got {type(random_state).__name__}")
 
 

@@ -14,6 +14,7 @@ from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .base import WrappedRegressor, seed_of
 
@@ -43,8 +44,6 @@ class GaussianProcess(WrappedRegressor):
 
     def predict_with_std(self, X: Any) -> tuple[Any, Any]:
         """Posterior mean and standard deviation (same units as ``y``)."""
-        from sklearn.utils.validation import check_is_fitted, validate_data
-
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
         scaler, gp = self.model_.steps[0][1], self.model_.steps[1][1]

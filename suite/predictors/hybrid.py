@@ -26,8 +26,8 @@ __all__ = ["HybridRegressor"]
 class HybridRegressor(RegressorMixin, BaseEstimator):
     """Fits a clone of ``estimator`` (default :class:`RandomForest`) on the assembled features.
 
-    ``random_state`` is handed to the inner estimator when it has one, so a seeded hybrid is
-    reproducible whatever the base model.
+    A set ``random_state`` is handed to the inner estimator when it has one, so a seeded hybrid
+    is reproducible whatever the base model; left at None, the inner estimator keeps its own.
     """
 
     def __init__(self, estimator: Any = None, random_state: Any = None) -> None:
@@ -37,8 +37,8 @@ class HybridRegressor(RegressorMixin, BaseEstimator):
     def fit(self, X: Any, y: Any) -> "HybridRegressor":
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
         inner = RandomForest() if self.estimator is None else clone(self.estimator)
-        if "random_state" in inner.get_params():
-            inner.set_params(random_state=seed_of(self.random_state) if self.random_state is not None else None)
+        if self.random_state is not None and "random_state" in inner.get_params():
+            inner.set_params(random_state=seed_of(self.random_state))
         self.estimator_ = inner.fit(X, y)
         return self
 

@@ -32,7 +32,7 @@ class ProxyScore(RegressorMixin, BaseEstimator):
     def _score(self, X: np.ndarray) -> np.ndarray:
         if not -X.shape[1] <= self.column < X.shape[1]:
             raise ValueError(f"column={self.column} is outside the {X.shape[1]} input columns")
-        if self.sign not in (1, -1, 1.0, -1.0):
+        if self.sign not in (1, -1):
             raise ValueError(f"sign must be +1 or -1, got {self.sign!r}")
         return self.sign * X[:, self.column]
 
