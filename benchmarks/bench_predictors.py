@@ -30,6 +30,7 @@ import suite.predictors as P
 from suite.metrics import kendall, spearman
 
 MODEL_BASED = ["ols", "ridge", "rf", "nusvr", "xgb", "lgb", "gp", "mlp", "bananas", "gnn"]
+ONLY: set[str] = set()  # --only: restricts every part to these names
 
 
 def speed(bench) -> list[str]:
@@ -83,7 +84,7 @@ def nb101_quality(seeds: int) -> list[str]:
     rows = ["| predictor | inputs | cells | tau (train 100, test rest) | Spearman |", "|---|---|---:|---:|---:|"]
     for name in P.available():
         inputs = P.spec(name).inputs
-        if inputs.curve_epochs:
+        if inputs.curve_epochs or (ONLY and name not in ONLY):
             continue  # no learning curves in the NB-101 sample
         try:
             ids = P.measured_ids(bench, inputs)
@@ -108,7 +109,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=["speed", "nb201", "nb101", "all"], default="all")
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these registered predictors")
     args = parser.parse_args()
+    if args.only:
+        unknown = sorted(set(args.only) - set(P.available()))
+        if unknown:
+            parser.error(f"unknown predictor(s) {unknown}; registered: {P.available()}")
+        MODEL_BASED[:] = [n for n in MODEL_BASED if n in args.only]
+        ONLY.update(args.only)
     warnings.simplefilter("ignore")
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     bench = suite.load("nb201", "cifar10")

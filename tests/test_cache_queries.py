@@ -238,3 +238,33 @@ def test_killed_conversion_leaves_no_visible_cache(tmp_path, monkeypatch):
     assert hidden and all(".d1.tmp-" in name for name in hidden)
     write_toy_cache(tmp_path)  # the next conversion cleans the leftover up
     assert sorted(p.name for p in (tmp_path / "toy").iterdir()) == ["d1"]
+
+
+# -- lazy architecture table and the fixed-width key index ---------------------------------------------
+def test_opening_reads_no_architecture_column_and_index_of_reads_only_keys():
+    bench = suite.load("nb201", "cifar10")
+    assert "archs" not in vars(bench) and not bench._arrow
+    first = bench.arch(0)
+    assert bench.index_of(first) == 0 and set(bench._arrow) == {"arch", "key"}
+    assert "archs" not in vars(bench)
+    assert list(bench.columns(["op_0", "op_1"]).columns) == ["op_0", "op_1"]
+    assert bench.archs["arch"].iat[0] == first  # the full table, on demand, agrees
+
+
+def test_columns_names_the_missing_column():
+    bench = suite.load("nb201", "cifar10")
+    with pytest.raises(KeyError, match="no column.*'nope'.*columns:"):
+        bench.columns(["op_0", "nope"])
+
+
+def test_key_index_matches_pandas_on_mixed_lengths_unicode_and_misses():
+    from suite.data.keys import KeyIndex
+
+    table = ["abc", "a", "", "zz|é", "abcd", "b" * 40, "abc"]  # duplicate "abc": lowest id wins
+    index = KeyIndex(table)
+    queries = ["abc", "abcd", "abcde", "", "zz|é", "zz|e", "b" * 40, "b" * 41, "a\x00"]
+    expect = [0, 4, -1, 2, 3, -1, 5, -1, -1]
+    np.testing.assert_array_equal(index.get_indexer(queries), expect)
+    np.testing.assert_array_equal(index.get_indexer(np.array(queries, dtype=object)), expect)
+    assert not index.is_unique and KeyIndex(table[:-1]).is_unique
+    assert list(KeyIndex([]).get_indexer(["x"])) == [-1]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import suite
 from suite.data.importers.nb101_tfrecord import convert
 from suite.data.protobuf import decode_model_metrics
-from suite.data.spaces.nb101 import NB101Space, module_hash
+from suite.data.spaces.nb101 import NB101Space, module_hash, parse_spec
 from suite.data.tfrecord import iter_records, py_crc32c
 from suite.errors import CorruptRecord, InvalidArchitecture, NotInBenchmark, SourceFormatError
 from suite.testing.nb101 import Run, random_cells, write_nb101_tfrecord
@@ -209,3 +209,45 @@ def test_unknown_valid_cell_is_not_in_benchmark(tmp_path):
     bench = suite.load("nb101", "cifar10", root=tmp_path)
     with pytest.raises(NotInBenchmark, match="valid but not in"):
         bench.index_of({"matrix": [[0, 1], [0, 0]], "ops": ["input", "output"]})
+
+
+# -- index_of without hashing: structure codes and vectorised relabellings -------------------------------
+def _relabel_all(bench, rng):
+    """Every embedded cell respelt in a random topological order of its interior vertices."""
+    specs, ids = [], []
+    for i in range(len(bench)):
+        ops, bits = bench.arch(i).split(";")
+        ops = ops.split(",")
+        n = len(ops)
+        m = np.array([int(b) for b in bits]).reshape(n, n)
+        interior = rng.permutation(np.arange(1, n - 1))
+        perm = [0, *interior.tolist(), n - 1]
+        got = _topological(m[np.ix_(perm, perm)])
+        pm, order = got
+        specs.append({"matrix": pm.tolist(), "ops": [ops[perm[o]] for o in order]})
+        ids.append(i)
+    return specs, np.array(ids)
+
+
+def test_relabelled_cells_are_found_without_hashing_and_agree_with_the_hash():
+    bench = suite.load("nb101", "cifar10")
+    specs, ids = _relabel_all(bench, np.random.default_rng(3))
+    stored = [parse_spec(a) for a in bench.arch(ids)]
+    moved = sum(tuple(map(tuple, s["matrix"])) != m or tuple(s["ops"]) != o for s, (m, o) in zip(specs, stored))
+    assert moved > 50  # many spellings differ from the stored one
+    np.testing.assert_array_equal(bench.index_of(specs), ids)
+    assert "_key_index" not in vars(bench)  # answered by structure codes alone
+    np.testing.assert_array_equal(bench._key_index.get_indexer(bench.space.keys(specs)), ids)  # = official hash
+
+
+def test_structure_lookup_keeps_the_hash_path_and_the_errors():
+    bench = suite.load("nb101", "cifar10")
+    h = bench.archs["key"].iat[5]
+    spec = bench.arch(7)
+    assert list(bench.index_of([h, spec, h.upper()])) == [5, 7, 5]
+    with pytest.raises(InvalidArchitecture, match="upper"):
+        bench.index_of([spec, {"matrix": [[0, 1], [1, 0]], "ops": ["input", "output"]}])
+    stored = set(bench.archs["key"])
+    absent = next(c for c in random_cells(50, np.random.default_rng(0)) if module_hash(*c) not in stored)
+    with pytest.raises(NotInBenchmark, match=r"spec #1\)"):
+        bench.index_of([spec, {"matrix": absent[0], "ops": list(absent[1])}])

@@ -1,7 +1,9 @@
 """Vectorised queries over one (benchmark, dataset) cache.
 
-Loading is a read, not a parse: ``archs.parquet`` is read with pyarrow, metric blocks are
-memory-mapped and only touched when a metric is asked for. Every query returns arrays aligned
+Loading is a read, not a parse: opening a cache reads ``metadata.json`` and the parquet footer
+only. Architecture columns are read on first use (the key column for ``index_of``, the arch
+column for ``arch``, the whole table for ``archs``), metric blocks are memory-mapped and only
+touched when a metric is asked for, so a full NB-101 cache opens in well under 300 MB. Every query returns arrays aligned
 with the architecture ids (row i = id i), with NaN where the table has no measurement.
 """
 
@@ -14,9 +16,12 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ..errors import CacheError, InvalidArchitecture, NotInBenchmark, UnknownMetric
 from . import cache as cache_format
+from .keys import KeyIndex
 from .paths import cache_dir, search_roots
 from .registry import benchmark_spec
 
@@ -40,12 +45,14 @@ class Benchmark:
         self._rows: dict[str, np.ndarray] = {}
         self.spec = benchmark_spec(benchmark)
         self.space = self.spec.make_space()
+        self._arrow: dict[str, pa.ChunkedArray] = {}
         try:
-            self.archs: pd.DataFrame = pd.read_parquet(self.path / cache_format.ARCHS)
+            footer = pq.read_metadata(self.path / cache_format.ARCHS)
         except Exception as err:  # pyarrow raises several unrelated types for damaged files
             raise CacheError(f"corrupt {self._where}: cannot read {cache_format.ARCHS} ({type(err).__name__}); {self._hint}") from None
-        if len(self.archs) != self.meta["n_archs"]:
-            raise CacheError(f"corrupt {self._where}: {len(self.archs)} architectures, metadata says {self.meta['n_archs']}; {self._hint}")
+        self.arch_columns: list[str] = list(footer.schema.to_arrow_schema().names)
+        if footer.num_rows != self.meta["n_archs"]:
+            raise CacheError(f"corrupt {self._where}: {footer.num_rows} architectures, metadata says {self.meta['n_archs']}; {self._hint}")
 
     # -- description ------------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -164,8 +171,13 @@ class Benchmark:
         if isinstance(spec, (int, np.integer)):
             return int(self._check_ids([int(spec)])[0])
         single = self.space.is_single(spec)
-        keys = np.array([self.space.key(spec)], dtype=object) if single else self.space.keys(list(spec))
-        ids = self._key_index.get_indexer(keys)
+        specs = [spec] if single else list(spec)
+        ids = self._structure_lookup(specs)
+        todo = np.flatnonzero(ids < 0)
+        keys = np.empty(len(specs), dtype=object)
+        if len(todo):  # not stored with this exact structure: canonical keys (e.g. NB-101 hashes)
+            keys[todo] = self.space.keys([specs[i] for i in todo])
+            ids[todo] = self._key_index.get_indexer(keys[todo])
         if (ids < 0).any():
             bad = int(np.flatnonzero(ids < 0)[0])
             raise NotInBenchmark(
@@ -175,10 +187,30 @@ class Benchmark:
         return int(ids[0]) if single else ids.astype(np.int64)
 
     def arch(self, ids: int | Sequence[int]) -> Any:
-        """Canonical architecture string(s) of id(s)."""
+        """Canonical architecture string(s) of id(s): one id -> str, several -> object array."""
+        column = self._arrow_column("arch")
         if isinstance(ids, (int, np.integer)):
-            return str(self.archs["arch"].iat[int(self._check_ids([int(ids)])[0])])
-        return self.archs["arch"].to_numpy()[self._check_ids(ids)]
+            return str(column[int(self._check_ids([int(ids)])[0])].as_py())
+        return column.take(pa.array(self._check_ids(ids))).to_numpy(zero_copy_only=False)
+
+    @cached_property
+    def archs(self) -> pd.DataFrame:
+        """The whole architecture table (row i = id i), read on first access.
+
+        For NB-101 this is the one expensive object (~350 MB as pandas); use :meth:`columns` or
+        :meth:`arch` when a few columns or rows are enough.
+        """
+        return self._read_table(None)
+
+    def columns(self, names: Sequence[str]) -> pd.DataFrame:
+        """Some columns of the architecture table as a DataFrame (row i = id i), reading only those."""
+        names = list(names)
+        missing = [n for n in names if n not in self.arch_columns]
+        if missing:
+            raise KeyError(f"{self.name}/{self.dataset} architecture table has no column(s) {missing}; columns: {self.arch_columns}")
+        if "archs" in self.__dict__:
+            return self.__dict__["archs"][names]
+        return self._read_table(names)
 
     def verify(self) -> None:
         """Full integrity check (sha256 of every file); raises :class:`CacheError` on damage."""
@@ -188,8 +220,65 @@ class Benchmark:
 
     # -- internals ----------------------------------------------------------------------------------
     @cached_property
-    def _key_index(self) -> pd.Index:
-        return pd.Index(self.archs["key"].to_numpy())
+    def _key_index(self) -> KeyIndex:
+        return KeyIndex(self._arrow_column("key"))
+
+    @cached_property
+    def _structure_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted structure codes of the stored rows and their ids (see ``SearchSpace.structure_code``)."""
+        names = self.space.structure_columns
+        codes = self.space.structure_codes({n: self._arrow_column(n, keep=False) for n in names})
+        order = np.argsort(codes, kind="stable")
+        return codes[order], order
+
+    def _structure_lookup(self, specs: list[Any]) -> np.ndarray:
+        """Ids of specs the space finds by structure code, -1 elsewhere (no hashing)."""
+        if not specs or not self.space.structure_columns or not set(self.space.structure_columns) <= set(self.arch_columns):
+            return np.full(len(specs), -1, dtype=np.int64)
+        return self.space.structure_lookup(specs, self._match_codes)
+
+    def _match_codes(self, codes: np.ndarray) -> np.ndarray:
+        """Id of the first code per row found in the table, -1 where none is."""
+        ids = np.full(len(codes), -1, dtype=np.int64)
+        if not codes.size or not (codes >= 0).any():
+            return ids
+        table, order = self._structure_index
+        pos = np.minimum(np.searchsorted(table, codes), len(table) - 1)
+        hit = (table[pos] == codes) & (codes >= 0)
+        found = hit.any(axis=1)
+        ids[found] = order[pos[found, hit.argmax(axis=1)[found]]]
+        return ids
+
+    def _arrow_column(self, name: str, keep: bool = True) -> pa.ChunkedArray:
+        """One column kept as Arrow (no Python objects), decoded in batches.
+
+        Batches roughly halve the transient peak of decoding NB-101's string columns in one go.
+        """
+        column = self._arrow.get(name)
+        if column is None:
+            try:
+                reader = pq.ParquetFile(self.path / cache_format.ARCHS)
+                chunks = [b.column(0) for b in reader.iter_batches(batch_size=1 << 15, columns=[name], use_threads=False)]
+            except Exception as err:  # damaged pages surface only when the columns are decoded
+                raise CacheError(f"corrupt {self._where}: cannot read {cache_format.ARCHS} ({type(err).__name__}); {self._hint}") from None
+            column = pa.chunked_array(chunks, type=reader.schema_arrow.field(name).type)
+            if len(column) != len(self):
+                raise CacheError(f"corrupt {self._where}: {len(column)} architectures, metadata says {len(self)}; {self._hint}")
+            if keep:
+                self._arrow[name] = column
+        return column
+
+    def _read_arrow(self, names: list[str] | None) -> pa.Table:
+        try:
+            table = pq.read_table(self.path / cache_format.ARCHS, columns=names)
+        except Exception as err:  # damaged pages surface only when the columns are decoded
+            raise CacheError(f"corrupt {self._where}: cannot read {cache_format.ARCHS} ({type(err).__name__}); {self._hint}") from None
+        if table.num_rows != len(self):
+            raise CacheError(f"corrupt {self._where}: {table.num_rows} architectures, metadata says {len(self)}; {self._hint}")
+        return table
+
+    def _read_table(self, names: list[str] | None) -> pd.DataFrame:
+        return self._read_arrow(names).to_pandas(self_destruct=True, split_blocks=True)
 
     def _check_ids(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         arr = np.asarray(ids)

@@ -99,10 +99,18 @@ def encode(bench: Any, name: str, ids: Sequence[int] | np.ndarray | None = None,
     are architecture ids (= row positions of ``bench.archs``), default all rows in id order.
     Out-of-range ids raise :class:`suite.errors.NotInBenchmark`. Cost is linear in ``len(ids)``.
     """
-    archs = bench.archs
+    if hasattr(bench, "columns") and "archs" not in vars(bench):
+        # Encoders read structure columns, never the identity strings (`arch`, `key`), which are
+        # most of NB-101's table in memory; skip them unless the full table is already loaded.
+        archs = bench.columns([c for c in bench.arch_columns if c not in _IDENTITY_COLUMNS])
+    else:
+        archs = bench.archs
     if ids is not None:
         archs = archs.iloc[_check_ids(ids, len(archs), bench.name)]
     return encode_frame(bench.name, archs, name, **options)
+
+
+_IDENTITY_COLUMNS = ("arch", "key")
 
 
 def _check_ids(ids: Sequence[int] | np.ndarray, n: int, benchmark: str) -> np.ndarray:
