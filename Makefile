@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/nas-suite demo
+	$(BIN)/nas-suite reproduce quickstart --jobs 2
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -168,6 +168,76 @@ def _cmd_data_download(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- experiments -----------------------------------------------------------------------------
+
+
+def _cmd_predictors(args: argparse.Namespace) -> int:
+    import suite.predictors as P
+
+    print(f"{'name':<10} {'family':<15} {'inputs':<36} extra")
+    for name in P.available():
+        entry = P.spec(name)
+        print(f"{name:<10} {entry.family:<15} {entry.inputs.describe():<36} {entry.extra or '-'}")
+    return 0
+
+
+def _run_spec(spec: Any, args: argparse.Namespace) -> Any:
+    from .experiment import run
+
+    address = args.scheduler if args.backend == "dask" else args.address
+    result = run(spec, args.results, backend=args.backend, jobs=args.jobs, address=address, data_root=args.root)
+    print(f"{result.directory}: {result.n_cells} cells ({result.n_run} run now, "
+          f"{result.n_cells - result.n_run} from the journal) -> {result.directory / 'records.parquet'}")
+    return result
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .experiment import load_spec
+
+    _run_spec(load_spec(args.config, args.set or ()), args)
+    return 0
+
+
+def shipped_config(name: str) -> Path:
+    """``configs/<name>.toml`` of the working directory, else of the source tree."""
+    here = Path(__file__).resolve().parents[1] / "configs"
+    for base in (Path("configs"), here):
+        path = base / f"{name}.toml"
+        if path.exists():
+            return path
+    names = sorted(p.stem for p in here.glob("*.toml")) if here.exists() else []
+    raise NasSuiteError(f"no shipped config {name!r}; available: {', '.join(names) or 'none found'}")
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from .experiment import load_spec
+
+    result = _run_spec(load_spec(shipped_config(args.name), args.set or ()), args)
+    if not args.no_report:
+        from .report import write_report
+
+        for path in write_report(result.directory):
+            print(path)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    for path in write_report(Path(args.run_dir)):
+        print(path)
+    return 0
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a spec value, e.g. predictors=[xgb,gnn] (repeatable)")
+    p.add_argument("--backend", choices=["local", "dask", "ray"], default="local", help="where cells run (default: local processes)")
+    p.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address, with --backend dask")
+    p.add_argument("--address", default=None, help="Ray cluster address, with --backend ray (default: a local Ray)")
+    p.add_argument("--results", default="results", help="results root (default: results/)")
+
+
 # -- demo ------------------------------------------------------------------------------------
 
 
@@ -185,12 +255,28 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nas-suite", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--version", action="version", version=f"nas-suite {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
     parser.add_argument("--root", default=None, help="cache root (default: $NAS_SUITE_DATA, per-user dir, then embedded data/)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="summarise the embedded NAS-Bench-201 data and write results/demo/")
     demo.add_argument("--out", default="results/demo", help="output directory (default: results/demo)")
     demo.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("predictors", help="list registered predictors with their family and inputs")
+    p.set_defaults(func=_cmd_predictors)
+    p = sub.add_parser("run", help="run (or resume) an experiment spec: nas-suite run configs/quickstart.toml")
+    p.add_argument("config", help="TOML experiment spec")
+    _add_run_options(p)
+    p.set_defaults(func=_cmd_run)
+    p = sub.add_parser("reproduce", help="run and report a shipped config: nas-suite reproduce naslib-nb201")
+    p.add_argument("name", help="config name under configs/ (e.g. quickstart, naslib-nb201)")
+    p.add_argument("--no-report", action="store_true", help="skip tables and figures")
+    _add_run_options(p)
+    p.set_defaults(func=_cmd_reproduce)
+    p = sub.add_parser("report", help="tables and figures of a finished run directory")
+    p.add_argument("run_dir", help="results/<name>/ of a finished run")
+    p.set_defaults(func=_cmd_report)
 
     data = sub.add_parser("data", help="list, inspect, import, download and verify benchmark caches")
     dsub = data.add_subparsers(dest="data_command", required=True)
@@ -229,6 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except NasSuiteError as err:
+        if args.debug:
+            raise
         print(f"nas-suite: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,0 +1,375 @@
+"""Run an experiment grid: deterministic cells, a crash-safe journal, tidy records at the end.
+
+Layout of ``results/<name>/``:
+
+- ``config.toml`` — the resolved spec (defaults filled in); a re-run must resolve to the same.
+- ``cells.jsonl`` — journal, one line per finished cell, appended and fsynced as cells finish
+  (any order, any backend). A line cut by a crash is discarded on the next run.
+- ``records.parquet`` — tidy long table, one row per (cell, metric), sorted in grid order:
+  ``benchmark, dataset, target, predictor, fidelity, train_size, seed, n_train, n_test,
+  metric, value``. Deterministic: a resumed run writes the same bytes as an uninterrupted one.
+- ``timings.parquet`` — ``fit_seconds`` and ``predict_seconds`` per cell. Wall-clock times
+  differ between runs, so they live apart from the records to keep those reproducible.
+- ``meta.json`` — package versions, git commit, the cache's checksums, grid size.
+
+Determinism: the split of seed ``s`` depends only on ``(s, benchmark, dataset)``: architectures
+are permuted once, the first ``test_size`` are the test set and training sets are prefixes of
+the rest, so every predictor and train size of a seed is scored on the same test set and larger
+training sets contain smaller ones (paired comparisons). The pool they are drawn from is the
+architectures on which every predictor of the spec has all its inputs and the target is measured.
+A predictor's ``random_state`` is derived from ``(s, predictor, train size, fidelity)``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import NasSuiteError
+from .spec import ExperimentSpec, InvalidSpec, parse_spec, to_toml
+
+__all__ = ["Cell", "plan", "run", "RunResult", "CellFailed"]
+
+RECORDS = "records.parquet"
+TIMINGS = "timings.parquet"
+JOURNAL = "cells.jsonl"
+CONFIG = "config.toml"
+META = "meta.json"
+
+
+class CellFailed(NasSuiteError):
+    """A predictor raised while fitting or predicting one cell (finished cells stay journaled)."""
+
+
+@dataclass(frozen=True, order=True)
+class Cell:
+    """One point of the grid. ``fidelity`` is the observed curve length, 0 for predictors without curves."""
+
+    predictor: str
+    fidelity: int
+    train_size: int
+    seed: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.predictor}|f{self.fidelity}|n{self.train_size}|s{self.seed}"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    directory: Path
+    n_cells: int
+    n_run: int  # cells computed by this call (the rest came from the journal)
+
+    @property
+    def records(self) -> pd.DataFrame:
+        return pd.read_parquet(self.directory / RECORDS)
+
+
+def _reads_curves(name: str) -> bool:
+    from .. import predictors as P
+
+    return P.spec(name).inputs.curve_epochs > 0
+
+
+def plan(spec: ExperimentSpec) -> list[Cell]:
+    """Every cell of the grid, in the order records are written."""
+    cells = []
+    for name in spec.predictors:
+        fidelities = spec.fidelity if (spec.fidelity and _reads_curves(name)) else (0,)
+        for f in fidelities:
+            for n in spec.train_sizes:
+                for s in spec.seeds:
+                    cells.append(Cell(name, int(f), int(n), int(s)))
+    return cells
+
+
+# -- the work of one cell (runs in worker processes) ------------------------------------------------------
+_BENCH_CACHE: dict[tuple[str, str, str | None], Any] = {}
+
+
+def _bench(spec: ExperimentSpec, data_root: str | None) -> Any:
+    from ..data.benchmark import load
+
+    key = (spec.benchmark, spec.dataset, data_root)
+    if key not in _BENCH_CACHE:
+        _BENCH_CACHE[key] = load(spec.benchmark, spec.dataset, root=data_root)
+    return _BENCH_CACHE[key]
+
+
+def _inputs(spec: ExperimentSpec, name: str, fidelity: int) -> Any:
+    from .. import predictors as P
+
+    inputs = P.spec(name).inputs
+    if fidelity:
+        inputs = inputs.with_(curve_epochs=fidelity)
+    return inputs
+
+
+def _target(spec: ExperimentSpec, bench: Any) -> np.ndarray:
+    return bench.metric(spec.target_metric, spec.target_epoch, spec.target_seed, schedule=spec.target_schedule,
+                        rng=np.random.default_rng(0) if spec.target_seed == "sample" else None)
+
+
+def eligible_pool(spec: ExperimentSpec, bench: Any) -> np.ndarray:
+    """Ids where the target and every input of every (predictor, fidelity) of the spec exist."""
+    from .. import predictors as P
+
+    y = _target(spec, bench)
+    pool = np.flatnonzero(np.isfinite(y))
+    for cell in {(c.predictor, c.fidelity) for c in plan(spec)}:
+        pool = np.intersect1d(pool, P.measured_ids(bench, _inputs(spec, *cell)))
+    return pool
+
+
+def split(spec: ExperimentSpec, pool: np.ndarray, seed: int, train_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train ids, test ids) of one seed and train size; see the module docstring for the rule."""
+    tag = zlib.crc32(f"{spec.benchmark}/{spec.dataset}".encode())
+    perm = np.random.default_rng(np.random.SeedSequence([seed, tag])).permutation(pool)
+    if spec.test_size is None:
+        if train_size >= len(perm):
+            raise InvalidSpec(f"train size {train_size} leaves no test architectures (pool of {len(perm)})")
+        return perm[:train_size], perm[train_size:]
+    if spec.test_size + train_size > len(perm):
+        raise InvalidSpec(
+            f"test_size {spec.test_size} + train size {train_size} exceeds the {len(perm)} eligible architectures "
+            f"of {spec.benchmark}/{spec.dataset} for predictors {list(spec.predictors)}"
+        )
+    return perm[spec.test_size : spec.test_size + train_size], perm[: spec.test_size]
+
+
+def cell_random_state(cell: Cell) -> int:
+    """The predictor's seed: a stable function of the cell (not of run order or process)."""
+    seq = np.random.SeedSequence([cell.seed, zlib.crc32(cell.predictor.encode()), cell.train_size, cell.fidelity])
+    return int(seq.generate_state(1, dtype=np.uint32)[0])
+
+
+def run_cell(spec_dict: dict[str, Any], cell: Cell, data_root: str | None, pool: np.ndarray) -> dict[str, Any]:
+    """Fit and score one cell; returns the journal entry. Picklable, so any backend can run it."""
+    import warnings
+
+    from .. import predictors as P
+    from ..metrics import score_all
+
+    spec = parse_spec(spec_dict, source=spec_dict["name"])
+    bench = _bench(spec, data_root)
+    y = _target(spec, bench)
+    train, test = split(spec, pool, cell.seed, cell.train_size)
+    inputs = _inputs(spec, cell.predictor, cell.fidelity)
+    X_train = P.build_features(bench, inputs, train, train=True)
+    X_test = P.build_features(bench, inputs, test, train=False)
+    params = dict(spec.params.get(cell.predictor, {}))
+    if "random_state" in P.make(cell.predictor, bench).get_params():
+        params.setdefault("random_state", cell_random_state(cell))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # convergence chatter; the scores say how the fit went
+            model = P.make(cell.predictor, bench, **params)
+            t0 = time.perf_counter()
+            model.fit(X_train, y[train])
+            t1 = time.perf_counter()
+            pred = np.asarray(model.predict(X_test), dtype=np.float64)
+            t2 = time.perf_counter()
+    except NasSuiteError:
+        raise
+    except Exception as err:  # noqa: BLE001 - re-raised with the cell named
+        raise CellFailed(f"cell {cell.key}: {type(err).__name__}: {err}") from err
+    values = score_all(y[test], pred, spec.metrics)
+    return {"key": cell.key, "n_train": int(len(train)), "n_test": int(len(test)), "values": values,
+            "fit_seconds": t1 - t0, "predict_seconds": t2 - t1}
+
+
+# -- journal ---------------------------------------------------------------------------------------------
+def read_journal(path: Path) -> dict[str, dict[str, Any]]:
+    """Finished cells by key; drops a final line cut short by a crash (and truncates it away)."""
+    if not path.exists():
+        return {}
+    data = path.read_bytes()
+    good_end = data.rfind(b"\n") + 1
+    if good_end < len(data):
+        with open(path, "r+b") as fh:
+            fh.truncate(good_end)
+    out: dict[str, dict[str, Any]] = {}
+    for number, line in enumerate(data[:good_end].splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+            out[entry["key"]] = entry
+        except (ValueError, KeyError, TypeError):
+            raise NasSuiteError(f"{path} line {number} is damaged; delete that line (or the file) and re-run") from None
+    return out
+
+
+class _Journal:
+    def __init__(self, path: Path) -> None:
+        self._fh = open(path, "a", encoding="utf-8")
+
+    def append(self, entry: dict[str, Any]) -> None:
+        self._fh.write(json.dumps(entry, sort_keys=True, allow_nan=True) + "\n")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+# -- the run ---------------------------------------------------------------------------------------------
+def run(
+    spec: ExperimentSpec,
+    results_root: str | os.PathLike[str] = "results",
+    *,
+    backend: str = "local",
+    jobs: int = 1,
+    address: str | None = None,
+    data_root: str | os.PathLike[str] | None = None,
+    progress: bool | None = None,
+    max_cells: int | None = None,
+) -> RunResult:
+    """Run (or resume) ``spec``; returns where the results are.
+
+    ``backend``: ``"local"`` (joblib processes, ``jobs`` of them; 1 = in this process),
+    ``"dask"`` (an existing scheduler at ``address``) or ``"ray"`` (a cluster at ``address``,
+    or a local instance when None). ``max_cells`` stops after that many new cells (records
+    are then not written; re-running finishes the grid).
+    """
+    from .backends import execute
+
+    directory = Path(results_root) / spec.name
+    directory.mkdir(parents=True, exist_ok=True)
+    _check_or_write_config(directory, spec)
+    bench = _bench(spec, None if data_root is None else str(data_root))
+    cells = plan(spec)
+    pool = eligible_pool(spec, bench)
+    for n in spec.train_sizes:  # fail before running anything if a split is impossible
+        split(spec, pool, spec.seeds[0], n)
+    done = read_journal(directory / JOURNAL)
+    todo = [c for c in cells if c.key not in done]
+    if max_cells is not None:
+        todo = todo[:max_cells]
+    journal = _Journal(directory / JOURNAL)
+    spec_dict = spec.as_toml_dict()
+    root = None if data_root is None else str(data_root)
+    n_run = 0
+    try:
+        bar = _progress(len(cells), len(cells) - len(todo), spec.name, progress)
+        for entry in execute(backend, run_cell, [(spec_dict, c, root, pool) for c in todo], jobs=jobs, address=address):
+            journal.append(entry)
+            done[entry["key"]] = entry
+            n_run += 1
+            bar.update(1)
+        bar.close()
+    finally:
+        journal.close()
+    if all(c.key in done for c in cells):
+        _write_outputs(directory, spec, cells, done, bench, backend, jobs)
+    return RunResult(directory, len(cells), n_run)
+
+
+def _progress(total: int, initial: int, name: str, enabled: bool | None) -> Any:
+    import sys
+
+    from tqdm import tqdm
+
+    if enabled is None:
+        enabled = sys.stderr.isatty() and not os.environ.get("CI")
+    return tqdm(total=total, initial=initial, desc=name, unit="cell", disable=not enabled, leave=False)
+
+
+def _check_or_write_config(directory: Path, spec: ExperimentSpec) -> None:
+    text = to_toml(spec.as_toml_dict())
+    path = directory / CONFIG
+    if path.exists():
+        if path.read_text(encoding="utf-8") != text:
+            raise InvalidSpec(
+                f"{directory} holds results of a different spec (see its {CONFIG}); "
+                f"run under another name (--set name=...) or delete the directory"
+            )
+        return
+    _atomic_write(path, text.encode("utf-8"))
+
+
+def _write_outputs(directory: Path, spec: ExperimentSpec, cells: list[Cell], done: dict[str, dict[str, Any]],
+                   bench: Any, backend: str, jobs: int) -> None:
+    target = spec.target_metric + ("" if spec.target_epoch is None else f"@{spec.target_epoch}")
+    rows, timing = [], []
+    for c in cells:
+        e = done[c.key]
+        for metric in ("n_pairs", *spec.metrics):
+            rows.append((spec.benchmark, spec.dataset, target, c.predictor, c.fidelity, c.train_size, c.seed,
+                         e["n_train"], e["n_test"], metric, float(e["values"][metric])))
+        timing.append((c.predictor, c.fidelity, c.train_size, c.seed, e["fit_seconds"], e["predict_seconds"]))
+    records = pd.DataFrame(rows, columns=["benchmark", "dataset", "target", "predictor", "fidelity", "train_size",
+                                          "seed", "n_train", "n_test", "metric", "value"])
+    timings = pd.DataFrame(timing, columns=["predictor", "fidelity", "train_size", "seed", "fit_seconds", "predict_seconds"])
+    _atomic_parquet(directory / RECORDS, records)
+    _atomic_parquet(directory / TIMINGS, timings)
+    _atomic_write(directory / META, json.dumps(_meta(spec, bench, len(cells), backend, jobs), indent=2).encode() + b"\n")
+
+
+def _meta(spec: ExperimentSpec, bench: Any, n_cells: int, backend: str, jobs: int) -> dict[str, Any]:
+    import platform
+    from importlib import metadata
+
+    versions = {}
+    for pkg in ("nas-suite", "numpy", "pandas", "pyarrow", "scipy", "scikit-learn", "xgboost", "lightgbm", "torch"):
+        try:
+            versions[pkg] = metadata.version(pkg if pkg != "xgboost" else "xgboost")
+        except metadata.PackageNotFoundError:
+            if pkg == "xgboost":
+                try:
+                    versions[pkg] = metadata.version("xgboost-cpu")
+                except metadata.PackageNotFoundError:
+                    pass
+    return {
+        "name": spec.name,
+        "cells": n_cells,
+        "python": platform.python_version(),
+        "packages": versions,
+        "git_commit": _git_commit(),
+        "backend": backend,
+        "jobs": jobs,
+        "data": {
+            "benchmark": spec.benchmark,
+            "dataset": spec.dataset,
+            "cache": str(bench.path),
+            "schema_version": bench.meta.get("schema_version"),
+            "converter_version": bench.meta.get("converter_version"),
+            "sources": bench.meta.get("sources", []),
+            "files": bench.meta.get("files", {}),
+        },
+    }
+
+
+def _git_commit() -> str | None:
+    import subprocess
+
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _atomic_parquet(path: Path, frame: pd.DataFrame) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, path)

@@ -1,0 +1,347 @@
+"""Experiment specs: TOML in, one validated, fully resolved :class:`ExperimentSpec` out.
+
+A spec is data, never code: values come from TOML (stdlib ``tomllib``) and from ``--set
+key=value`` overrides parsed as TOML values (a bare word list such as ``[xgb,gnn]`` is read
+as strings), never ``eval``. Every key is checked; an unknown key or a bad value raises
+:class:`InvalidSpec` naming the key. The resolved spec (defaults filled in) is written next
+to the results, so a run directory says exactly what produced it.
+
+Example::
+
+    name = "quickstart"
+    benchmark = "nb201"
+    dataset = "cifar10"
+    predictors = ["ols", "rf", "xgb"]
+    train_sizes = [20, 100]
+    test_size = 200
+    seeds = 5
+
+    [target]            # what is predicted: Benchmark.metric(metric, epoch, seed, schedule=)
+    metric = "valid_acc"
+
+    [params.xgb]        # keyword parameters of one predictor
+    n_estimators = 200
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+from ..errors import NasSuiteError
+
+__all__ = ["ExperimentSpec", "InvalidSpec", "load_spec", "parse_spec", "apply_overrides", "to_toml"]
+
+
+class InvalidSpec(NasSuiteError):
+    """An experiment spec with an unknown key or a bad value (the message names it)."""
+
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+_TOP = {"name", "description", "benchmark", "dataset", "predictors", "train_sizes", "test_size",
+        "seeds", "metrics", "target", "params", "fidelity", "selection"}
+_TARGET = {"metric", "epoch", "schedule", "seed"}
+_SELECTION = {"train", "test"}
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """A validated experiment: the grid is benchmark x predictor x fidelity x train size x seed.
+
+    Attributes:
+        name: run name; results go to ``results/<name>/``.
+        benchmark, dataset: what :func:`suite.load` opens.
+        predictors: registered predictor names (``suite.predictors.available()``).
+        train_sizes: numbers of training architectures.
+        test_size: test architectures per seed (drawn first, then train from the rest, so every
+            predictor and train size of one seed is scored on the same test set), or None for
+            "every eligible architecture not in the training set".
+        seeds: the seed values (``seeds = 5`` in TOML means 0..4).
+        metrics: names from :data:`suite.metrics.METRICS` recorded per cell.
+        target_metric, target_epoch, target_schedule, target_seed: arguments of
+            ``Benchmark.metric`` for the quantity predicted (epoch None = final).
+        params: per-predictor keyword overrides.
+        fidelity: observed learning-curve lengths (epochs) for predictors that read curves;
+            empty = their registry default. Other predictors ignore it (one cell, fidelity 0).
+        selection_train, selection_test: how architectures are chosen (``"random"``: uniform
+            without replacement among those with every input and the target measured).
+        description: free text.
+    """
+
+    name: str
+    benchmark: str
+    dataset: str
+    predictors: tuple[str, ...]
+    train_sizes: tuple[int, ...]
+    test_size: int | None = 200
+    seeds: tuple[int, ...] = (0,)
+    metrics: tuple[str, ...] = ()
+    target_metric: str = "valid_acc"
+    target_epoch: int | None = None
+    target_schedule: int | None = None
+    target_seed: str | int = "mean"
+    params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    fidelity: tuple[int, ...] = ()
+    selection_train: str = "random"
+    selection_test: str = "random"
+    description: str = ""
+
+    def as_toml_dict(self) -> dict[str, Any]:
+        """The resolved spec in the TOML layout :func:`parse_spec` reads (None values omitted)."""
+        d = asdict(self)
+        out: dict[str, Any] = {k: d[k] for k in ("name", "description", "benchmark", "dataset")}
+        out["predictors"] = list(self.predictors)
+        out["train_sizes"] = list(self.train_sizes)
+        if self.test_size is not None:
+            out["test_size"] = self.test_size
+        out["seeds"] = list(self.seeds)
+        out["metrics"] = list(self.metrics)
+        out["fidelity"] = list(self.fidelity)
+        target = {"metric": self.target_metric, "epoch": self.target_epoch, "schedule": self.target_schedule,
+                  "seed": self.target_seed}
+        out["target"] = {k: v for k, v in target.items() if v is not None}
+        out["selection"] = {"train": self.selection_train, "test": self.selection_test}
+        out["params"] = {k: dict(v) for k, v in self.params.items()}
+        return out
+
+
+def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentSpec:
+    """Read a TOML spec file, apply ``key=value`` overrides, validate."""
+    p = Path(path)
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidSpec(f"no experiment spec at {p}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise InvalidSpec(f"{p} is not valid TOML: {err}") from None
+    raw.setdefault("name", p.stem)
+    return parse_spec(apply_overrides(raw, overrides), source=str(p))
+
+
+def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    """``["predictors=[xgb,gnn]", "target.epoch=12"]`` applied to a raw spec dict (copy)."""
+    out = _deep_copy(raw)
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InvalidSpec(f"override {item!r} is not key=value (e.g. --set predictors=[xgb,gnn])")
+        value = _parse_value(text.strip(), key)
+        node = out
+        parts = key.split(".")
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise InvalidSpec(f"override {key!r}: {part!r} is not a table")
+            node = child
+        node[parts[-1]] = value
+    return out
+
+
+def _parse_value(text: str, key: str) -> Any:
+    """A TOML value; bare words (``xgb``, ``[xgb,gnn]``) are taken as strings."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        pass
+    if text.startswith("[") and text.endswith("]"):
+        items = [t.strip() for t in text[1:-1].split(",") if t.strip()]
+        return [_parse_value(t, key) for t in items]
+    if re.fullmatch(r"[A-Za-z0-9_.@%+-]+", text):
+        return text
+    raise InvalidSpec(f"override {key}={text!r}: not a TOML value")
+
+
+def parse_spec(raw: Mapping[str, Any], source: str = "spec") -> ExperimentSpec:
+    """Validate a raw spec dict (as read from TOML) into an :class:`ExperimentSpec`."""
+    _no_unknown(raw, _TOP, source)
+    name = _req(raw, "name", str, source)
+    if not _NAME.fullmatch(name):
+        raise InvalidSpec(f"{source}: name {name!r} must be letters, digits, '_', '.', '-' (it names results/<name>/)")
+    benchmark, dataset = _benchmark(raw, source)
+    predictors = _names(raw, "predictors", source)
+    _check_predictors(predictors, source)
+    train_sizes = tuple(_positive_ints(raw.get("train_sizes"), "train_sizes", source))
+    test_size = raw.get("test_size", 200)
+    if test_size in ("rest", "all"):
+        test_size = None
+    elif not isinstance(test_size, int) or isinstance(test_size, bool) or test_size < 2:
+        raise InvalidSpec(f"{source}: test_size must be an integer >= 2 or \"rest\", got {test_size!r}")
+    seeds_raw = raw.get("seeds", 1)
+    if isinstance(seeds_raw, int) and not isinstance(seeds_raw, bool):
+        if seeds_raw < 1:
+            raise InvalidSpec(f"{source}: seeds must be >= 1 (a count) or a list of seed values, got {seeds_raw}")
+        seeds = tuple(range(seeds_raw))
+    else:
+        seeds = tuple(_ints(seeds_raw, "seeds", source, minimum=0))
+        if len(set(seeds)) != len(seeds):
+            raise InvalidSpec(f"{source}: seeds has duplicates: {list(seeds)}")
+    from ..metrics import METRICS
+
+    metrics = tuple(_names(raw, "metrics", source, required=False)) or tuple(METRICS)
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown:
+        raise InvalidSpec(f"{source}: metrics: unknown {unknown}; available: {', '.join(METRICS)}")
+    target = raw.get("target", {})
+    if not isinstance(target, Mapping):
+        raise InvalidSpec(f"{source}: target must be a table ([target] metric = ...)")
+    _no_unknown(target, _TARGET, source, "target.")
+    t_metric = target.get("metric", "valid_acc")
+    if not isinstance(t_metric, str):
+        raise InvalidSpec(f"{source}: target.metric must be a metric name, got {t_metric!r}")
+    t_epoch = _opt_int(target, "epoch", source)
+    t_schedule = _opt_int(target, "schedule", source)
+    t_seed = target.get("seed", "mean")
+    if not (t_seed in ("mean", "sample") or (isinstance(t_seed, int) and not isinstance(t_seed, bool))):
+        raise InvalidSpec(f"{source}: target.seed must be \"mean\", \"sample\" or a recorded seed value, got {t_seed!r}")
+    params = raw.get("params", {})
+    if not isinstance(params, Mapping) or not all(isinstance(v, Mapping) for v in params.values()):
+        raise InvalidSpec(f"{source}: params must hold one table per predictor ([params.xgb] n_estimators = 100)")
+    stray = sorted(set(params) - set(predictors))
+    if stray:
+        raise InvalidSpec(f"{source}: params.{stray[0]} is given but {stray[0]!r} is not in predictors {list(predictors)}")
+    fidelity = tuple(_positive_ints(raw.get("fidelity", []), "fidelity", source, allow_empty=True))
+    selection = raw.get("selection", {})
+    if not isinstance(selection, Mapping):
+        raise InvalidSpec(f"{source}: selection must be a table ([selection] train = \"random\")")
+    _no_unknown(selection, _SELECTION, source, "selection.")
+    for part in ("train", "test"):
+        if selection.get(part, "random") != "random":
+            raise InvalidSpec(f"{source}: selection.{part} = {selection[part]!r}: only \"random\" is available")
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        raise InvalidSpec(f"{source}: description must be a string")
+    return ExperimentSpec(
+        name=name, benchmark=benchmark, dataset=dataset, predictors=tuple(predictors), train_sizes=train_sizes,
+        test_size=test_size, seeds=seeds, metrics=metrics, target_metric=t_metric, target_epoch=t_epoch,
+        target_schedule=t_schedule, target_seed=t_seed, params={k: dict(v) for k, v in params.items()},
+        fidelity=fidelity, description=description,
+    )
+
+
+def to_toml(data: Mapping[str, Any]) -> str:
+    """Minimal TOML writer for resolved specs (scalars, lists of scalars, nested tables)."""
+    lines: list[str] = []
+    tables: list[tuple[str, Mapping[str, Any]]] = []
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            tables.append((key, value))
+        else:
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    for key, table in tables:
+        if all(isinstance(v, Mapping) for v in table.values()) and table:
+            for sub, inner in table.items():
+                lines += ["", f"[{_toml_key(key)}.{_toml_key(sub)}]"]
+                lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in inner.items()]
+        else:
+            lines += ["", f"[{_toml_key(key)}]"]
+            lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items()]
+    return "\n".join(lines) + "\n"
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, int) or value == value else "nan"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _deep_copy(d: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, Mapping) else v for k, v in d.items()}
+
+
+def _no_unknown(raw: Mapping[str, Any], allowed: set[str], source: str, prefix: str = "") -> None:
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise InvalidSpec(f"{source}: unknown key {prefix}{unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+
+
+def _req(raw: Mapping[str, Any], key: str, kind: type, source: str) -> Any:
+    if key not in raw:
+        raise InvalidSpec(f"{source}: missing required key {key!r}")
+    if not isinstance(raw[key], kind):
+        raise InvalidSpec(f"{source}: {key} must be a {kind.__name__}, got {raw[key]!r}")
+    return raw[key]
+
+
+def _benchmark(raw: Mapping[str, Any], source: str) -> tuple[str, str]:
+    from ..data.registry import benchmark_spec
+
+    try:
+        spec = benchmark_spec(_req(raw, "benchmark", str, source))
+        dataset = spec.canonical_dataset(raw.get("dataset", "cifar10"))
+    except NasSuiteError as err:
+        raise InvalidSpec(f"{source}: {err}") from None
+    return spec.name, dataset
+
+
+def _names(raw: Mapping[str, Any], key: str, source: str, required: bool = True) -> list[str]:
+    value = raw.get(key)
+    if value is None:
+        if required:
+            raise InvalidSpec(f"{source}: missing required key {key!r}")
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidSpec(f"{source}: {key} must be a list of names, got {value!r}")
+    if len(set(value)) != len(value):
+        raise InvalidSpec(f"{source}: {key} has duplicates: {value}")
+    if required and not value:
+        raise InvalidSpec(f"{source}: {key} must not be empty")
+    return list(value)
+
+
+def _check_predictors(names: list[str], source: str) -> None:
+    from .. import predictors as P
+
+    unknown = [n for n in names if n not in P.available()]
+    if unknown:
+        raise InvalidSpec(f"{source}: predictors: unknown {unknown}; registered: {', '.join(P.available())}")
+
+
+def _ints(value: Any, key: str, source: str, minimum: int) -> list[int]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise InvalidSpec(f"{source}: {key} must be a non-empty list of integers, got {value!r}")
+    low = [v for v in value if v < minimum]
+    if low:
+        raise InvalidSpec(f"{source}: {key} values must be >= {minimum}, got {low[0]}")
+    return list(value)
+
+
+def _positive_ints(value: Any, key: str, source: str, allow_empty: bool = False) -> list[int]:
+    if value is None:
+        raise InvalidSpec(f"{source}: missing required key {key!r}")
+    if allow_empty and value == []:
+        return []
+    out = _ints(value, key, source, minimum=1)
+    if len(set(out)) != len(out):
+        raise InvalidSpec(f"{source}: {key} has duplicates: {out}")
+    return out
+
+
+def _opt_int(table: Mapping[str, Any], key: str, source: str) -> int | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidSpec(f"{source}: target.{key} must be a non-negative integer, got {value!r}")
+    return value

@@ -1,0 +1,69 @@
+"""Tables and figures of a finished run (``nas-suite report results/<name>``).
+
+:mod:`tables` and :mod:`compare` prepare DataFrames; :mod:`figures` draws them; only
+:func:`write_report` writes files, into ``results/<name>/report/``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import NasSuiteError
+from .compare import mean_ranks, pairwise_wilcoxon
+from .figures import correlation_vs_train_size, metric_vs_fidelity, save
+from .tables import summarise, to_latex, to_markdown
+
+__all__ = ["write_report", "summarise", "to_markdown", "to_latex", "pairwise_wilcoxon", "mean_ranks"]
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_report(run_dir: str | os.PathLike[str]) -> list[str]:
+    """Summary tables (md/tex/csv) per rank metric, figures (png/pdf), paired tests; returns paths."""
+    run_dir = Path(run_dir)
+    records_path = run_dir / "records.parquet"
+    if not records_path.exists():
+        raise NasSuiteError(f"{run_dir} has no records.parquet: the run is unfinished or this is not a run directory "
+                            f"(re-run `nas-suite run` with its config.toml to complete it)")
+    records = pd.read_parquet(records_path)
+    out_dir = run_dir / "report"
+    out_dir.mkdir(exist_ok=True)
+    written: list[str] = []
+    metrics = [m for m in ("kendall", "spearman", "pearson", "r2", "precision@10") if m in set(records["metric"])]
+    for metric in metrics:
+        summary = summarise(records, metric)
+        stem = metric.replace("@", "_at_").replace("%", "pct")
+        for ext, text in ((".md", to_markdown(summary, metric)), (".tex", to_latex(summary, metric)),
+                          (".csv", summary.to_csv(index=False))):
+            path = out_dir / f"summary_{stem}{ext}"
+            _atomic_text(path, text)
+            written.append(str(path))
+        if summary["train_size"].nunique() > 1:
+            written += save(correlation_vs_train_size(summary, metric), out_dir / f"{stem}_vs_train_size")
+        if (summary["fidelity"] > 0).any() and summary["fidelity"].nunique() > 1:
+            written += save(metric_vs_fidelity(summary, metric), out_dir / f"{stem}_vs_fidelity")
+    if records["predictor"].nunique() >= 2 and metrics:
+        tests = pairwise_wilcoxon(records, metrics[0])
+        path = out_dir / f"wilcoxon_{metrics[0]}.csv"
+        _atomic_text(path, tests.to_csv(index=False))
+        written.append(str(path))
+        try:
+            ranks = mean_ranks(records, metrics[0])
+        except ValueError:
+            ranks = None
+        if ranks is not None:
+            path = out_dir / f"mean_ranks_{metrics[0]}.md"
+            lines = [f"Friedman p = {ranks.attrs['friedman_p']:.3g}; Nemenyi critical difference (alpha 0.05) = "
+                     f"{ranks.attrs['critical_difference']:.3f} over {int(ranks['blocks'].iloc[0])} blocks", "",
+                     "| predictor | mean rank |", "|---|---:|"]
+            lines += [f"| {name} | {r:.2f} |" for name, r in ranks["mean_rank"].items()]
+            _atomic_text(path, "\n".join(lines) + "\n")
+            written.append(str(path))
+    return written

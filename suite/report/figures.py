@@ -1,0 +1,127 @@
+"""Figures: each function takes a DataFrame (from :mod:`suite.report.tables` or the metrics) and
+returns the matplotlib ``Axes`` it drew on. Style: Okabe–Ito colour-blind-safe palette, one
+marker per series, vector-clean output (no rasterised lines), sizes for a one-column figure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["PALETTE", "correlation_vs_train_size", "budget_heatmap", "metric_vs_fidelity", "new_axes", "save"]
+
+#: Okabe & Ito (2008), readable with every common colour-vision deficiency
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+
+
+def new_axes(width: float = 3.5, height: float = 2.6) -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context(_STYLE):
+        fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+    return ax
+
+
+_STYLE = {"font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "legend.fontsize": 7, "xtick.labelsize": 7,
+          "ytick.labelsize": 7, "axes.spines.top": False, "axes.spines.right": False, "pdf.fonttype": 42,
+          "ps.fonttype": 42, "svg.fonttype": "none", "lines.linewidth": 1.2, "lines.markersize": 3.5}
+
+
+def correlation_vs_train_size(summary: pd.DataFrame, metric: str = "kendall", ax: Any = None) -> Any:
+    """One line per predictor: mean ``metric`` vs train size (log x), shaded 95% interval."""
+    ax = ax if ax is not None else new_axes()
+    series = summary.assign(label=np.where(summary["fidelity"] > 0,
+                                           summary["predictor"] + " (" + summary["fidelity"].astype(str) + " ep)",
+                                           summary["predictor"]))
+    for i, (label, g) in enumerate(series.groupby("label", sort=False)):
+        g = g.sort_values("train_size")
+        colour, marker = PALETTE[i % len(PALETTE)], MARKERS[i % len(MARKERS)]
+        ax.plot(g["train_size"], g["mean"], color=colour, marker=marker, label=label)
+        ok = np.isfinite(g["low"]) & np.isfinite(g["high"])
+        ax.fill_between(g["train_size"][ok], g["low"][ok], g["high"][ok], color=colour, alpha=0.18, linewidth=0)
+    ax.set_xscale("log")
+    sizes = sorted(series["train_size"].unique())
+    from matplotlib.ticker import NullFormatter
+
+    ax.set_xticks(sizes, [str(int(n)) for n in sizes])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("training architectures")
+    ax.set_ylabel({"kendall": "Kendall τ", "spearman": "Spearman ρ", "pearson": "Pearson r", "r2": "R²"}.get(metric, metric))
+    ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
+    ax.legend(frameon=False, ncols=2 if series["label"].nunique() > 4 else 1, fontsize=_STYLE["legend.fontsize"])
+    return _finish(ax)
+
+
+def metric_vs_fidelity(summary: pd.DataFrame, metric: str = "r2", total_epochs: int | None = None, ax: Any = None) -> Any:
+    """One line per (predictor, train size): ``metric`` vs observed share of the learning curve."""
+    ax = ax if ax is not None else new_axes()
+    curves = summary[summary["fidelity"] > 0]
+    if curves.empty:
+        raise ValueError("no learning-curve cells (fidelity > 0) in this summary")
+    denom = float(total_epochs or curves["fidelity"].max())
+    for i, ((name, n), g) in enumerate(curves.groupby(["predictor", "train_size"], sort=False)):
+        g = g.sort_values("fidelity")
+        x = g["fidelity"] / denom
+        colour = PALETTE[i % len(PALETTE)]
+        ax.plot(x, g["mean"], color=colour, marker=MARKERS[i % len(MARKERS)], label=f"{name}, {n} train")
+        ok = np.isfinite(g["low"]) & np.isfinite(g["high"])
+        ax.fill_between(x[ok], g["low"][ok], g["high"][ok], color=colour, alpha=0.18, linewidth=0)
+    ax.set_xlabel("fraction of the learning curve observed")
+    ax.set_ylabel({"r2": "R²"}.get(metric, metric))
+    ax.grid(True, linewidth=0.4, alpha=0.5)
+    ax.legend(frameon=False, fontsize=_STYLE["legend.fontsize"])
+    return _finish(ax)
+
+
+def budget_heatmap(matrix: pd.DataFrame, ax: Any = None, annotate: bool | None = None) -> Any:
+    """Budget x budget rank-correlation matrix (:func:`suite.metrics.budget_correlation`)."""
+    ax = ax if ax is not None else new_axes(3.2, 2.8)
+    values = matrix.to_numpy(dtype=np.float64)
+    image = ax.imshow(values, cmap="cividis", vmin=min(0.0, np.nanmin(values)), vmax=1.0)
+    labels = [str(c) for c in matrix.columns]
+    step = max(1, len(labels) // 12)
+    ticks = np.arange(0, len(labels), step)
+    ax.set_xticks(ticks, [labels[t] for t in ticks], rotation=90 if len(labels) > 6 else 0)
+    ax.set_yticks(ticks, [labels[t] for t in ticks])
+    ax.set_xlabel("budget (epochs)")
+    ax.set_ylabel("budget (epochs)")
+    if annotate if annotate is not None else len(labels) <= 8:
+        for (i, j), v in np.ndenumerate(values):
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=6, color="white" if v < 0.6 else "black")
+    bar = ax.figure.colorbar(image, ax=ax, shrink=0.85)
+    bar.set_label("Spearman ρ", fontsize=_STYLE["axes.labelsize"])
+    bar.ax.tick_params(labelsize=_STYLE["ytick.labelsize"])
+    return _finish(ax)
+
+
+def _finish(ax: Any) -> Any:
+    """Apply the text sizes of the house style (rc_context only covers figure creation)."""
+    ax.tick_params(labelsize=_STYLE["xtick.labelsize"])
+    ax.xaxis.label.set_size(_STYLE["axes.labelsize"])
+    ax.yaxis.label.set_size(_STYLE["axes.labelsize"])
+    return ax
+
+
+def save(ax: Any, stem: str | Any) -> list[str]:
+    """Write ``<stem>.png`` (300 dpi) and ``<stem>.pdf`` atomically; returns the paths; closes the figure."""
+    import os
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+
+    stem = Path(stem)
+    out = []
+    for ext, kwargs in ((".png", {"dpi": 300}), (".pdf", {})):
+        path = stem.with_suffix(ext)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp{ext}")
+        ax.figure.savefig(tmp, **kwargs, metadata={"CreationDate": None} if ext == ".pdf" else None)
+        os.replace(tmp, path)
+        out.append(str(path))
+    plt.close(ax.figure)
+    return out

@@ -1,0 +1,77 @@
+"""Report: summary statistics, paired tests, files written by `nas-suite report`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from suite.cli import main
+from suite.report import mean_ranks, pairwise_wilcoxon, summarise, to_latex, to_markdown, write_report
+from suite.report.compare import holm
+
+
+def _records(values: dict[str, list[float]], train_size: int = 10) -> pd.DataFrame:
+    rows = [("nb201", "cifar10", "valid_acc", p, 0, train_size, s, train_size, 50, "kendall", v)
+            for p, vs in values.items() for s, v in enumerate(vs)]
+    return pd.DataFrame(rows, columns=["benchmark", "dataset", "target", "predictor", "fidelity", "train_size", "seed",
+                                       "n_train", "n_test", "metric", "value"])
+
+
+def test_summary_is_mean_with_t_interval_and_tables_mark_the_best():
+    rec = _records({"a": [0.5, 0.7, 0.6, 0.8], "b": [0.1, 0.2, np.nan, 0.3]})
+    s = summarise(rec)
+    a = s[s.predictor == "a"].iloc[0]
+    lo, hi = stats.t.interval(0.95, 3, loc=0.65, scale=stats.sem([0.5, 0.7, 0.6, 0.8]))
+    assert (a["mean"], a["low"], a["high"], a["n_seeds"]) == pytest.approx((0.65, lo, hi, 4))
+    assert s[s.predictor == "b"].iloc[0]["n_seeds"] == 3
+    md = to_markdown(s, "kendall")
+    assert "| a | **0.650 ± " in md and "| b | 0.200 ± 0.248 |" in md
+    assert "\\toprule" in to_latex(s, "kendall") and "\\textbf{0.650 $\\pm$" in to_latex(s, "kendall")
+    with pytest.raises(ValueError, match="no metric 'r2'"):
+        summarise(rec, "r2")
+
+
+def test_holm_matches_hand_computation():
+    np.testing.assert_allclose(holm(np.array([0.01, 0.04, 0.03, np.nan])), [0.03, 0.06, 0.06, np.nan])
+
+
+def test_wilcoxon_is_paired_by_seed_and_agrees_with_scipy():
+    rng = np.random.default_rng(0)
+    base = rng.normal(0.5, 0.1, 12)
+    rec = _records({"a": list(base + 0.05 + rng.normal(0, 0.01, 12)), "b": list(base)})
+    out = pairwise_wilcoxon(rec)
+    assert len(out) == 1 and out.iloc[0]["n_pairs"] == 12 and out.iloc[0]["median_diff"] > 0
+    assert out.iloc[0]["p"] == pytest.approx(stats.wilcoxon(rec.value[:12], rec.value[12:]).pvalue)
+    assert out.iloc[0]["p"] < 0.01  # paired: the shared per-seed noise cancels
+
+
+def test_mean_ranks_and_critical_difference():
+    rec = pd.concat([_records({"a": [0.9] * 6, "b": [0.5] * 6, "c": [0.1] * 6}, n) for n in (10, 20)])
+    ranks = mean_ranks(rec)
+    assert list(ranks.index) == ["a", "b", "c"] and list(ranks["mean_rank"]) == [1.0, 2.0, 3.0]
+    # Demsar (2006): q_0.05 for k=3 is 2.343, CD = q * sqrt(k(k+1)/(6N)) with N = 12 blocks
+    assert ranks.attrs["critical_difference"] == pytest.approx(2.343 * np.sqrt(12 / 72), abs=2e-3)
+
+
+def test_cli_run_and_report_write_tables_and_figures(tmp_path, capsys):
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text('name = "tiny"\nbenchmark = "nb201"\npredictors = ["ols", "ridge", "rf"]\n'
+                   'train_sizes = [10, 40]\ntest_size = 60\nseeds = 3\n')
+    assert main(["run", str(cfg), "--results", str(tmp_path / "r")]) == 0
+    assert main(["report", str(tmp_path / "r" / "tiny")]) == 0
+    report = tmp_path / "r" / "tiny" / "report"
+    for name in ("summary_kendall.md", "summary_kendall.tex", "summary_kendall.csv", "kendall_vs_train_size.png",
+                 "kendall_vs_train_size.pdf", "wilcoxon_kendall.csv", "mean_ranks_kendall.md"):
+        assert (report / name).stat().st_size > 0, name
+    assert (report / "kendall_vs_train_size.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    assert main(["run", str(tmp_path / "missing.toml")]) == 2
+    assert main(["reproduce", "no-such-config"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and all(line.startswith("nas-suite: error: ") for line in err)
+    assert "no records.parquet" in err[0] and "no experiment spec" in err[1] and "quickstart" in err[2]
