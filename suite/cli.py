@@ -181,14 +181,19 @@ def _cmd_predictors(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_spec(spec: Any, args: argparse.Namespace) -> Any:
+def _run_spec(spec: Any, args: argparse.Namespace) -> Path:
     from .experiment import run
+    from .experiment.budgets import BudgetSpec, run_budget_correlation
 
+    if isinstance(spec, BudgetSpec):
+        directory = run_budget_correlation(spec, args.results, data_root=args.root)
+        print(f"{directory}: budget correlations -> {directory / 'records.parquet'}")
+        return directory
     address = args.scheduler if args.backend == "dask" else args.address
     result = run(spec, args.results, backend=args.backend, jobs=args.jobs, address=address, data_root=args.root)
     print(f"{result.directory}: {result.n_cells} cells ({result.n_run} run now, "
           f"{result.n_cells - result.n_run} from the journal) -> {result.directory / 'records.parquet'}")
-    return result
+    return result.directory
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -212,11 +217,11 @@ def shipped_config(name: str) -> Path:
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from .experiment import load_spec
 
-    result = _run_spec(load_spec(shipped_config(args.name), args.set or ()), args)
+    directory = _run_spec(load_spec(shipped_config(args.name), args.set or ()), args)
     if not args.no_report:
         from .report import write_report
 
-        for path in write_report(result.directory):
+        for path in write_report(directory):
             print(path)
     return 0
 

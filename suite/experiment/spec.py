@@ -114,7 +114,10 @@ class ExperimentSpec:
 
 
 def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentSpec:
-    """Read a TOML spec file, apply ``key=value`` overrides, validate."""
+    """Read a TOML spec file, apply ``key=value`` overrides, validate.
+
+    ``kind = "budget_correlation"`` specs give a :class:`suite.experiment.budgets.BudgetSpec`.
+    """
     p = Path(path)
     try:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
@@ -123,7 +126,15 @@ def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentSpec
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise InvalidSpec(f"{p} is not valid TOML: {err}") from None
     raw.setdefault("name", p.stem)
-    return parse_spec(apply_overrides(raw, overrides), source=str(p))
+    raw = apply_overrides(raw, overrides)
+    if raw.get("kind", "predictors") == "budget_correlation":
+        from .budgets import parse_budget_spec
+
+        return parse_budget_spec(raw, source=str(p))  # type: ignore[return-value]
+    if raw.get("kind", "predictors") != "predictors":
+        raise InvalidSpec(f"{p}: kind must be \"predictors\" (default) or \"budget_correlation\", got {raw['kind']!r}")
+    raw = {k: v for k, v in raw.items() if k != "kind"}
+    return parse_spec(raw, source=str(p))
 
 
 def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import NasSuiteError
 from .compare import mean_ranks, pairwise_wilcoxon
-from .figures import correlation_vs_train_size, metric_vs_fidelity, save
+from .figures import budget_heatmap, correlation_vs_train_size, metric_vs_fidelity, save
 from .tables import summarise, to_latex, to_markdown
 
 __all__ = ["write_report", "summarise", "to_markdown", "to_latex", "pairwise_wilcoxon", "mean_ranks"]
@@ -35,6 +35,8 @@ def write_report(run_dir: str | os.PathLike[str]) -> list[str]:
     records = pd.read_parquet(records_path)
     out_dir = run_dir / "report"
     out_dir.mkdir(exist_ok=True)
+    if "view" in records.columns:
+        return _budget_report(records, out_dir)
     written: list[str] = []
     metrics = [m for m in ("kendall", "spearman", "pearson", "r2", "precision@10") if m in set(records["metric"])]
     for metric in metrics:
@@ -66,4 +68,21 @@ def write_report(run_dir: str | os.PathLike[str]) -> list[str]:
             lines += [f"| {name} | {r:.2f} |" for name, r in ranks["mean_rank"].items()]
             _atomic_text(path, "\n".join(lines) + "\n")
             written.append(str(path))
+    return written
+
+
+def _budget_report(records: pd.DataFrame, out_dir: Path) -> list[str]:
+    """Heatmap (png/pdf) and Markdown matrix per view of a budget-correlation run."""
+    written: list[str] = []
+    for view, group in records.groupby("view", sort=False):
+        matrix = group.pivot(index="budget_a", columns="budget_b", values="spearman")
+        written += save(budget_heatmap(matrix), out_dir / f"budget_correlation_{view}")
+        n = int(group["n_archs"].min())
+        cols = [str(c) for c in matrix.columns]
+        lines = [f"Spearman ρ between budgets ({view}; >= {n:,} architectures per pair)", "",
+                 "| budget | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+        lines += [f"| {a} | " + " | ".join(f"{v:.3f}" for v in row) + " |" for a, row in zip(matrix.index, matrix.to_numpy())]
+        path = out_dir / f"budget_correlation_{view}.md"
+        _atomic_text(path, "\n".join(lines) + "\n")
+        written.append(str(path))
     return written

@@ -1,0 +1,41 @@
+"""Budget-correlation experiments on the embedded NB-201 data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import suite
+from suite.cli import main
+from suite.experiment import InvalidSpec, load_spec
+
+
+def test_shipped_budget_config_matches_scipy_on_the_real_table(tmp_path):
+    assert main(["reproduce", "budget-correlation", "--results", str(tmp_path)]) == 0
+    rec = pd.read_parquet(tmp_path / "budget-correlation" / "records.parquet")
+    bench = suite.load("nb201", "cifar10")
+    short, final = bench.metric("valid_acc", schedule=12), bench.metric("valid_acc", schedule=200)
+    row = rec.query("view == 'schedules' and budget_a == 12 and budget_b == 200").iloc[0]
+    assert row.spearman == pytest.approx(stats.spearmanr(short, final).statistic) and row.n_archs == 15625
+    assert 0.75 < row.spearman < 0.9  # short budgets rank well but not perfectly (Zela et al. 2018)
+    curve = rec.query("view == 'curve'")
+    assert curve.n_archs.max() == 200 and len(curve) == 81
+    early = curve.query("budget_a == 1 and budget_b == 200").spearman.iloc[0]
+    late = curve.query("budget_a == 150 and budget_b == 200").spearman.iloc[0]
+    assert early < late  # the later the budget, the better it ranks for the final one
+    assert (tmp_path / "budget-correlation" / "report" / "budget_correlation_schedules.pdf").exists()
+
+
+def test_budget_spec_errors_name_the_key(tmp_path):
+    cfg = tmp_path / "b.toml"
+    cfg.write_text('kind = "budget_correlation"\nbenchmark = "nb201"\n[budgets]\nschedules = [12]\n')
+    with pytest.raises(InvalidSpec, match="schedules"):
+        load_spec(cfg)
+    cfg.write_text('kind = "budget_correlation"\nbenchmark = "nb201"\n[budgets]\nschedules = [12, 200]\nepochs = 3\n')
+    with pytest.raises(InvalidSpec, match="unknown key budgets.'epochs'"):
+        load_spec(cfg)
+    cfg.write_text('kind = "grid"\nbenchmark = "nb201"\n')
+    with pytest.raises(InvalidSpec, match="kind must be"):
+        load_spec(cfg)
