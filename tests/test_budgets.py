@@ -39,3 +39,39 @@ def test_budget_spec_errors_name_the_key(tmp_path):
     cfg.write_text('kind = "grid"\nbenchmark = "nb201"\n')
     with pytest.raises(InvalidSpec, match="kind must be"):
         load_spec(cfg)
+
+
+def _nb101_fixture(root):
+    """An official-layout NB-101 tfrecord of 300 cells at 4/12/36/108 epochs, converted under ``root``.
+
+    Accuracy grows with the number of conv3x3 ops plus noise that shrinks with the budget,
+    so predictors have signal to learn and budgets agree more the longer they are.
+    """
+    from suite.data.importers.nb101_tfrecord import convert
+    from suite.testing.nb101 import Run, random_cells, write_nb101_tfrecord
+
+    rng = np.random.default_rng(5)
+    runs = []
+    for matrix, ops in random_cells(300, rng):
+        quality = 0.8 + 0.02 * sum(o == "conv3x3-bn-relu" for o in ops) + rng.normal(0, 0.01)
+        for budget in (4, 12, 36, 108):
+            for _ in range(3):
+                acc = quality + rng.normal(0, 0.2 / budget)
+                runs.append(Run(matrix, ops, budget, (acc - 0.1, acc - 0.05, acc - 0.06, budget * 5.0),
+                                (acc, acc - 0.01, acc - 0.02, budget * 10.0), 1_000_000))
+    write_nb101_tfrecord(root / "fixture.tfrecord", runs)
+    convert(root / "fixture.tfrecord", root / "cache")
+    return root / "cache"
+
+
+def test_nb101_configs_run_on_a_generated_official_file(tmp_path):
+    cache = _nb101_fixture(tmp_path)
+    small = ["--set", "train_sizes=[14, 71]", "--set", "seeds=2", "--set", "test_size=100", "--set", "predictors=[ols,rf]"]
+    assert main(["--root", str(cache), "reproduce", "naslib-nb101", "--results", str(tmp_path / "r"), *small]) == 0
+    rec = pd.read_parquet(tmp_path / "r" / "naslib-nb101" / "records.parquet")
+    assert set(rec.benchmark) == {"nb101"} and len(rec.query("metric == 'kendall'")) == 2 * 2 * 2
+    assert rec.query("metric == 'kendall' and predictor == 'rf' and train_size == 71").value.mean() > 0.3
+    assert main(["--root", str(cache), "reproduce", "budget-correlation-nb101", "--results", str(tmp_path / "r")]) == 0
+    b = pd.read_parquet(tmp_path / "r" / "budget-correlation-nb101" / "records.parquet")
+    rho = b.pivot(index="budget_a", columns="budget_b", values="spearman")
+    assert list(rho.index) == [4, 12, 36, 108] and rho.loc[4, 108] < rho.loc[36, 108] < 1.0
