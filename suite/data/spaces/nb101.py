@@ -438,7 +438,7 @@ def _interior_permutations(v: int) -> np.ndarray:
     return perms
 
 
-def relabelled_codes(cells: Sequence[tuple[list[list[int]], tuple[str, ...]] | None], chunk: int = 2048) -> np.ndarray:
+def relabelled_codes(cells: Sequence[tuple[list[list[int]], tuple[str, ...]] | None], chunk: int = 512) -> np.ndarray:
     """``(n, 120)`` structure codes of each pruned cell's upper-triangular relabellings, -1 padded.
 
     ``cells[i]`` is ``(successor lists, ops)`` of a pruned valid cell, or None (no codes).
