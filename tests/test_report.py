@@ -63,9 +63,19 @@ def test_cli_run_and_report_write_tables_and_figures(tmp_path, capsys):
     assert main(["report", str(tmp_path / "r" / "tiny")]) == 0
     report = tmp_path / "r" / "tiny" / "report"
     for name in ("summary_kendall.md", "summary_kendall.tex", "summary_kendall.csv", "kendall_vs_train_size.png",
-                 "kendall_vs_train_size.pdf", "wilcoxon_kendall.csv", "mean_ranks_kendall.md"):
+                 "kendall_vs_train_size.pdf", "wilcoxon_kendall.csv", "mean_ranks_kendall.md",
+                 "predicted_vs_true_rf.png", "predicted_vs_true_rf.pdf"):
         assert (report / name).stat().st_size > 0, name
     assert (report / "kendall_vs_train_size.pdf").read_bytes().startswith(b"%PDF")
+    # predictions.parquet holds every test prediction; metrics recomputed from it match the records
+    from suite.metrics import kendall
+
+    pred = pd.read_parquet(tmp_path / "r" / "tiny" / "predictions.parquet")
+    rec = pd.read_parquet(tmp_path / "r" / "tiny" / "records.parquet")
+    assert len(pred) == 3 * 2 * 3 * 60
+    one = pred.query("predictor == 'rf' and train_size == 40 and seed == 1")
+    got = rec.query("predictor == 'rf' and train_size == 40 and seed == 1 and metric == 'kendall'").value.iloc[0]
+    assert kendall(one.y_true, one.y_pred) == pytest.approx(got)
 
 
 def test_cli_errors_are_one_line(tmp_path, capsys):

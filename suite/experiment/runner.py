@@ -8,6 +8,8 @@ Layout of ``results/<name>/``:
 - ``records.parquet`` — tidy long table, one row per (cell, metric), sorted in grid order:
   ``benchmark, dataset, target, predictor, fidelity, train_size, seed, n_train, n_test,
   metric, value``. Deterministic: a resumed run writes the same bytes as an uninterrupted one.
+- ``predictions.parquet`` — every test prediction: ``predictor, fidelity, train_size, seed, id,
+  y_true, y_pred`` (for predicted-vs-true plots and metrics computed later).
 - ``timings.parquet`` — ``fit_seconds`` and ``predict_seconds`` per cell. Wall-clock times
   differ between runs, so they live apart from the records to keep those reproducible.
 - ``meta.json`` — package versions, git commit, the cache's checksums, grid size.
@@ -40,6 +42,7 @@ __all__ = ["Cell", "plan", "run", "RunResult", "CellFailed"]
 
 RECORDS = "records.parquet"
 TIMINGS = "timings.parquet"
+PREDICTIONS = "predictions.parquet"
 JOURNAL = "cells.jsonl"
 CONFIG = "config.toml"
 META = "meta.json"
@@ -184,7 +187,7 @@ def run_cell(spec_dict: dict[str, Any], cell: Cell, data_root: str | None, pool:
         raise CellFailed(f"cell {cell.key}: {type(err).__name__}: {err}") from err
     values = score_all(y[test], pred, spec.metrics)
     return {"key": cell.key, "n_train": int(len(train)), "n_test": int(len(test)), "values": values,
-            "fit_seconds": t1 - t0, "predict_seconds": t2 - t1}
+            "fit_seconds": t1 - t0, "predict_seconds": t2 - t1, "pred": pred.tolist()}
 
 
 # -- journal ---------------------------------------------------------------------------------------------
@@ -310,9 +313,23 @@ def _write_outputs(directory: Path, spec: ExperimentSpec, cells: list[Cell], don
     records = pd.DataFrame(rows, columns=["benchmark", "dataset", "target", "predictor", "fidelity", "train_size",
                                           "seed", "n_train", "n_test", "metric", "value"])
     timings = pd.DataFrame(timing, columns=["predictor", "fidelity", "train_size", "seed", "fit_seconds", "predict_seconds"])
+    _atomic_parquet(directory / PREDICTIONS, _predictions(spec, cells, done, bench))
     _atomic_parquet(directory / RECORDS, records)
     _atomic_parquet(directory / TIMINGS, timings)
     _atomic_write(directory / META, json.dumps(_meta(spec, bench, len(cells), backend, jobs), indent=2).encode() + b"\n")
+
+
+def _predictions(spec: ExperimentSpec, cells: list[Cell], done: dict[str, dict[str, Any]], bench: Any) -> pd.DataFrame:
+    """Long table of every test prediction; test ids are re-derived from the (deterministic) split."""
+    y = _target(spec, bench)
+    pool = eligible_pool(spec, bench)
+    parts = []
+    for c in cells:
+        _, test = split(spec, pool, c.seed, c.train_size)
+        pred = np.asarray(done[c.key].get("pred", [np.nan] * len(test)), dtype=np.float64)
+        parts.append(pd.DataFrame({"predictor": c.predictor, "fidelity": c.fidelity, "train_size": c.train_size,
+                                   "seed": c.seed, "id": test.astype(np.int64), "y_true": y[test], "y_pred": pred}))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _meta(spec: ExperimentSpec, bench: Any, n_cells: int, backend: str, jobs: int) -> dict[str, Any]:

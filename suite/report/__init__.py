@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import NasSuiteError
 from .compare import mean_ranks, pairwise_wilcoxon
-from .figures import budget_heatmap, correlation_vs_train_size, metric_vs_fidelity, save
+from .figures import budget_heatmap, correlation_vs_train_size, metric_vs_fidelity, predicted_vs_true, save
 from .tables import summarise, to_latex, to_markdown
 
 __all__ = ["write_report", "summarise", "to_markdown", "to_latex", "pairwise_wilcoxon", "mean_ranks"]
@@ -51,6 +51,9 @@ def write_report(run_dir: str | os.PathLike[str]) -> list[str]:
             written += save(correlation_vs_train_size(summary, metric), out_dir / f"{stem}_vs_train_size")
         if (summary["fidelity"] > 0).any() and summary["fidelity"].nunique() > 1:
             written += save(metric_vs_fidelity(summary, metric), out_dir / f"{stem}_vs_fidelity")
+    predictions_path = run_dir / "predictions.parquet"
+    if predictions_path.exists():
+        written += _scatter(pd.read_parquet(predictions_path), out_dir)
     if records["predictor"].nunique() >= 2 and metrics:
         tests = pairwise_wilcoxon(records, metrics[0])
         path = out_dir / f"wilcoxon_{metrics[0]}.csv"
@@ -68,6 +71,18 @@ def write_report(run_dir: str | os.PathLike[str]) -> list[str]:
             lines += [f"| {name} | {r:.2f} |" for name, r in ranks["mean_rank"].items()]
             _atomic_text(path, "\n".join(lines) + "\n")
             written.append(str(path))
+    return written
+
+
+def _scatter(predictions: pd.DataFrame, out_dir: Path) -> list[str]:
+    """Predicted vs true for each predictor at its largest train size and first seed (and fidelity)."""
+    written: list[str] = []
+    for name, group in predictions.groupby("predictor", sort=False):
+        n = group["train_size"].max()
+        pick = group[(group["train_size"] == n) & (group["seed"] == group["seed"].min())]
+        pick = pick[pick["fidelity"] == pick["fidelity"].max()]
+        title = f"{name}, {n} train, seed {int(pick['seed'].iloc[0])}"
+        written += save(predicted_vs_true(pick, title=title), out_dir / f"predicted_vs_true_{name}")
     return written
 
 

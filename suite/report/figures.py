@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["PALETTE", "correlation_vs_train_size", "budget_heatmap", "metric_vs_fidelity", "new_axes", "save"]
+__all__ = ["PALETTE", "predicted_vs_true", "correlation_vs_train_size", "budget_heatmap", "metric_vs_fidelity", "new_axes", "save"]
 
 #: Okabe & Ito (2008), readable with every common colour-vision deficiency
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -76,6 +76,23 @@ def metric_vs_fidelity(summary: pd.DataFrame, metric: str = "r2", total_epochs: 
     ax.set_ylabel({"r2": "R²"}.get(metric, metric))
     ax.grid(True, linewidth=0.4, alpha=0.5)
     ax.legend(frameon=False, fontsize=_STYLE["legend.fontsize"])
+    return _finish(ax)
+
+
+def predicted_vs_true(predictions: pd.DataFrame, ax: Any = None, title: str | None = None) -> Any:
+    """Scatter of ``y_pred`` against ``y_true`` (columns of ``predictions.parquet``) with the identity line."""
+    ax = ax if ax is not None else new_axes(2.8, 2.8)
+    t, p = predictions["y_true"].to_numpy(), predictions["y_pred"].to_numpy()
+    ax.scatter(t, p, s=6, color=PALETTE[0], alpha=0.6, linewidths=0)
+    ok = np.isfinite(t) & np.isfinite(p)
+    if ok.any():
+        lo, hi = float(min(t[ok].min(), p[ok].min())), float(max(t[ok].max(), p[ok].max()))
+        ax.plot([lo, hi], [lo, hi], color="0.4", linewidth=0.8, linestyle="--")
+    ax.set_xlabel("true")
+    ax.set_ylabel("predicted")
+    if title:
+        ax.set_title(title, fontsize=_STYLE["axes.titlesize"])
+    ax.grid(True, linewidth=0.4, alpha=0.5)
     return _finish(ax)
 
 
