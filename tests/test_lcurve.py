@@ -321,3 +321,19 @@ def test_report_other_models(nb201, capsys):
         assert np.isfinite([r2, kt, sp]).all()
         with capsys.disabled():
             print(f"\n{name:>13}: R2 {np.mean(r2):.3f}  Kendall {np.mean(kt):.3f}  Spearman {np.mean(sp):.3f}")
+
+
+def test_leave_one_out_sigma_matches_a_hand_computed_loo_rmse():
+    from sklearn.model_selection import LeaveOneOut, cross_val_predict
+
+    from suite.predictors.lcurve import SequentialRegressionModel, ts_features
+
+    rng = np.random.default_rng(0)
+    curves = np.cumsum(rng.uniform(0, 1, (30, 10)), axis=1)
+    y = curves[:, -1] + rng.normal(0, 0.1, 30)
+    srm = SequentialRegressionModel(base="ols", taus=[5], sigma_folds="loo", random_state=0).fit(curves, y)
+    # OLS has no randomness, so any fold order gives the same leave-one-out residuals
+    oof = cross_val_predict(clone(srm.models_[0]), ts_features(curves[:, :5]), y, cv=LeaveOneOut())
+    assert srm.sigma_[0] == pytest.approx(np.sqrt(np.mean((y - oof) ** 2)))
+    with pytest.raises(ValueError, match="'loo'"):
+        SequentialRegressionModel(sigma_folds="kfold").fit(curves, y)

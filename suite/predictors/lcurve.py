@@ -187,6 +187,7 @@ class SequentialRegressionModel(_CurveEstimator):
         the predictive standard deviation used by Baker's early-stopping rule; for ``"rf"`` the
         out-of-bag residuals are used instead (no extra fits). ``0`` skips it (``sigma_`` NaN).
         A ``tau`` needs at least ``max(2, sigma_folds)`` training rows (3 with ``search``).
+        ``"loo"``: leave-one-out, Baker et al.'s choice (one extra fit per training row).
     random_state
         Seed (int), ``np.random.Generator`` (read, not advanced: every fit draws the same seed
         from it) or ``None``; drives the search draws, the CV folds and the forests. The same
@@ -236,14 +237,16 @@ class SequentialRegressionModel(_CurveEstimator):
         """Fit one regressor per ``tau`` on the rows observed for at least ``tau`` epochs; returns self."""
         if self.base not in BASES:
             raise ValueError(f"unknown base {self.base!r}; expected one of {', '.join(BASES)}")
-        if int(self.search) < 0 or int(self.sigma_folds) < 0 or int(self.sigma_folds) == 1:
-            raise ValueError(f"search must be >= 0 and sigma_folds 0 or >= 2, got {self.search}, {self.sigma_folds}")
+        loo = self.sigma_folds == "loo"
+        if int(self.search) < 0 or (not loo and (isinstance(self.sigma_folds, str) or int(self.sigma_folds) < 0
+                                                 or int(self.sigma_folds) == 1)):
+            raise ValueError(f"search must be >= 0 and sigma_folds 0, >= 2 or 'loo', got {self.search}, {self.sigma_folds!r}")
         X, y = self._validate_fit(X, y)
         curve, static, length = _split(self, X)
         candidates, explicit = self._candidate_taus()
         rng = np.random.default_rng(seed_of(self.random_state))  # a Generator argument is not consumed
         seeds = rng.integers(0, 2**31 - 1, size=(len(candidates), 3))
-        min_rows = max(2, int(self.sigma_folds), 3 if self.search else 0)
+        min_rows = max(2, 2 if loo else int(self.sigma_folds), 3 if self.search else 0)
 
         taus, models, params, sigmas, n_train = [], [], [], [], []
         for tau, (s_search, s_cv, s_model) in zip(candidates, seeds):
@@ -288,16 +291,18 @@ class SequentialRegressionModel(_CurveEstimator):
 
     def _fit_one(self, X: np.ndarray, y: np.ndarray, params: dict[str, Any], cv_seed: int, seed: int) -> tuple[Any, float]:
         """Fitted model and its predictive sigma (CV or OOB RMSE; NaN when ``sigma_folds == 0``)."""
-        oob = self.base == "rf" and self.sigma_folds > 0
+        loo = self.sigma_folds == "loo"
+        oob = self.base == "rf" and (loo or self.sigma_folds > 0)
         model = _make_base(self.base, params, seed, oob=oob).fit(X, y)
-        if self.sigma_folds == 0:
+        if not loo and self.sigma_folds == 0:
             return model, float("nan")
         if oob:
             with warnings.catch_warnings():  # a few rows may never be out of bag with few trees
                 warnings.simplefilter("ignore")
                 resid = y - model.named_steps["model"].oob_prediction_
             return model, float(np.sqrt(np.nanmean(resid**2)))
-        folds = KFold(n_splits=min(int(self.sigma_folds), len(y)), shuffle=True, random_state=cv_seed)
+        k = len(y) if loo else min(int(self.sigma_folds), len(y))
+        folds = KFold(n_splits=k, shuffle=True, random_state=cv_seed)
         oof = cross_val_predict(clone(model), X, y, cv=folds)
         return model, float(np.sqrt(np.mean((y - oof) ** 2)))
 
