@@ -169,13 +169,13 @@ def run_cell(spec_dict: dict[str, Any], cell: Cell, data_root: str | None, pool:
     inputs = _inputs(spec, cell.predictor, cell.fidelity)
     X_train = P.build_features(bench, inputs, train, train=True)
     X_test = P.build_features(bench, inputs, test, train=False)
-    params = dict(spec.params.get(cell.predictor, {}))
-    if "random_state" in P.make(cell.predictor, bench).get_params():
-        params.setdefault("random_state", cell_random_state(cell))
+    params = spec.params.get(cell.predictor, {})
+    model = P.make(cell.predictor, bench, **params)
+    if "random_state" in model.get_params() and "random_state" not in params:
+        model.set_params(random_state=cell_random_state(cell))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence chatter; the scores say how the fit went
-            model = P.make(cell.predictor, bench, **params)
             t0 = time.perf_counter()
             model.fit(X_train, y[train])
             t1 = time.perf_counter()
@@ -337,15 +337,12 @@ def _meta(spec: ExperimentSpec, bench: Any, n_cells: int, backend: str, jobs: in
     from importlib import metadata
 
     versions = {}
-    for pkg in ("nas-suite", "numpy", "pandas", "pyarrow", "scipy", "scikit-learn", "xgboost", "lightgbm", "torch"):
+    for dist in ("nas-suite", "numpy", "pandas", "pyarrow", "scipy", "scikit-learn", "xgboost", "xgboost-cpu",
+                 "lightgbm", "torch", "joblib", "dask", "ray"):
         try:
-            versions[pkg] = metadata.version(pkg if pkg != "xgboost" else "xgboost")
+            versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
-            if pkg == "xgboost":
-                try:
-                    versions[pkg] = metadata.version("xgboost-cpu")
-                except metadata.PackageNotFoundError:
-                    pass
+            pass
     return {
         "name": spec.name,
         "cells": n_cells,
