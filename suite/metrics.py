@@ -69,7 +69,7 @@ def kendall(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 def pearson(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Pearson's r over complete pairs, signed; NaN if < 2 pairs or no spread."""
     x, y = _paired(y_true, y_pred)
-    if len(x) < 2:
+    if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:  # centring a constant leaves rounding noise, not 0
         return float("nan")
     return _corr(x, y)
 
@@ -77,10 +77,10 @@ def pearson(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 def r2(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Coefficient of determination ``1 - SS_res / SS_tot`` (can be negative); NaN if y_true is constant."""
     x, y = _paired(y_true, y_pred)
-    if len(x) < 2:
+    if len(x) < 2 or np.ptp(x) == 0:
         return float("nan")
     total = float(((x - x.mean()) ** 2).sum())
-    return 1.0 - float(((x - y) ** 2).sum()) / total if total > 0 else float("nan")
+    return 1.0 - float(((x - y) ** 2).sum()) / total
 
 
 def mae(y_true: np.ndarray, y_pred: np.ndarray) -> float:

@@ -257,7 +257,7 @@ def test_columns_names_the_missing_column():
         bench.columns(["op_0", "nope"])
 
 
-def test_key_index_matches_pandas_on_mixed_lengths_unicode_and_misses():
+def test_key_index_is_exact_on_mixed_lengths_unicode_nul_and_misses():
     from suite.data.keys import KeyIndex
 
     table = ["abc", "a", "", "zz|é", "abcd", "b" * 40, "abc"]  # duplicate "abc": lowest id wins

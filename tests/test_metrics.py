@@ -117,3 +117,9 @@ def test_score_all_marks_undefined_top_k_as_nan_and_rejects_unknown_names():
     assert out["precision@10"] == 1.0 and np.isnan(out["precision@20"]) and out["n_pairs"] == 15
     with pytest.raises(ValueError, match="unknown metric 'tau'"):
         M.score_all(t, t, ["tau"])
+
+
+def test_constant_side_is_nan_even_when_centring_leaves_rounding_noise():
+    t = np.array([0.0, 0.0, 0.001])
+    p = np.full(3, 0.671)  # 0.671 - mean(0.671, 0.671, 0.671) is not exactly 0 in floating point
+    assert np.isnan(M.pearson(t, p)) and np.isnan(M.r2(p, t))

@@ -112,11 +112,11 @@ def run_budget_correlation(spec: BudgetSpec, results_root: str | os.PathLike[str
     """Compute both views and write ``records.parquet``; returns the run directory."""
     from ..data.benchmark import load
     from ..metrics import budget_correlation
-    from .runner import _atomic_parquet, _atomic_write, _check_or_write_config, _git_commit
+    from .files import atomic_output, git_commit, write_atomic, write_config_once
 
     directory = Path(results_root) / spec.name
     directory.mkdir(parents=True, exist_ok=True)
-    _check_or_write_config(directory, spec)
+    write_config_once(directory, to_toml(spec.as_toml_dict()))
     bench = load(spec.benchmark, spec.dataset, root=data_root)
     rows = []
     for view, frame in (("schedules", schedule_matrix(spec, bench) if len(spec.schedules) >= 2 else None),
@@ -130,9 +130,10 @@ def run_budget_correlation(spec: BudgetSpec, results_root: str | os.PathLike[str
                 shared = int((np.isfinite(values[:, i]) & np.isfinite(values[:, j])).sum())
                 rows.append((view, int(a), int(b), float(matrix.iloc[i, j]), shared))
     records = pd.DataFrame(rows, columns=["view", "budget_a", "budget_b", "spearman", "n_archs"])
-    _atomic_parquet(directory / "records.parquet", records)
-    meta = {"name": spec.name, "kind": "budget_correlation", "git_commit": _git_commit(),
+    with atomic_output(directory / "records.parquet") as tmp:
+        records.to_parquet(tmp, index=False)
+    meta = {"name": spec.name, "kind": "budget_correlation", "git_commit": git_commit(),
             "data": {"benchmark": spec.benchmark, "dataset": spec.dataset, "cache": str(bench.path),
                      "sources": bench.meta.get("sources", []), "files": bench.meta.get("files", {})}}
-    _atomic_write(directory / "meta.json", json.dumps(meta, indent=2).encode() + b"\n")
+    write_atomic(directory / "meta.json", json.dumps(meta, indent=2) + "\n")
     return directory

@@ -30,12 +30,13 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import NasSuiteError
+from .files import atomic_output, git_commit, write_atomic, write_config_once
 from .spec import ExperimentSpec, InvalidSpec, parse_spec, to_toml
 
 __all__ = ["Cell", "plan", "run", "RunResult", "CellFailed"]
@@ -44,7 +45,6 @@ RECORDS = "records.parquet"
 TIMINGS = "timings.parquet"
 PREDICTIONS = "predictions.parquet"
 JOURNAL = "cells.jsonl"
-CONFIG = "config.toml"
 META = "meta.json"
 
 
@@ -248,7 +248,7 @@ def run(
 
     directory = Path(results_root) / spec.name
     directory.mkdir(parents=True, exist_ok=True)
-    _check_or_write_config(directory, spec)
+    write_config_once(directory, to_toml(spec.as_toml_dict()))
     bench = _bench(spec, None if data_root is None else str(data_root))
     cells = plan(spec)
     pool = eligible_pool(spec, bench)
@@ -273,7 +273,7 @@ def run(
     finally:
         journal.close()
     if all(c.key in done for c in cells):
-        _write_outputs(directory, spec, cells, done, bench, backend, jobs)
+        _write_outputs(directory, spec, cells, done, bench, pool, backend, jobs)
     return RunResult(directory, len(cells), n_run)
 
 
@@ -287,21 +287,8 @@ def _progress(total: int, initial: int, name: str, enabled: bool | None) -> Any:
     return tqdm(total=total, initial=initial, desc=name, unit="cell", disable=not enabled, leave=False)
 
 
-def _check_or_write_config(directory: Path, spec: ExperimentSpec) -> None:
-    text = to_toml(spec.as_toml_dict())
-    path = directory / CONFIG
-    if path.exists():
-        if path.read_text(encoding="utf-8") != text:
-            raise InvalidSpec(
-                f"{directory} holds results of a different spec (see its {CONFIG}); "
-                f"run under another name (--set name=...) or delete the directory"
-            )
-        return
-    _atomic_write(path, text.encode("utf-8"))
-
-
 def _write_outputs(directory: Path, spec: ExperimentSpec, cells: list[Cell], done: dict[str, dict[str, Any]],
-                   bench: Any, backend: str, jobs: int) -> None:
+                   bench: Any, pool: np.ndarray, backend: str, jobs: int) -> None:
     target = spec.target_metric + ("" if spec.target_epoch is None else f"@{spec.target_epoch}")
     rows, timing = [], []
     for c in cells:
@@ -313,16 +300,16 @@ def _write_outputs(directory: Path, spec: ExperimentSpec, cells: list[Cell], don
     records = pd.DataFrame(rows, columns=["benchmark", "dataset", "target", "predictor", "fidelity", "train_size",
                                           "seed", "n_train", "n_test", "metric", "value"])
     timings = pd.DataFrame(timing, columns=["predictor", "fidelity", "train_size", "seed", "fit_seconds", "predict_seconds"])
-    _atomic_parquet(directory / PREDICTIONS, _predictions(spec, cells, done, bench))
-    _atomic_parquet(directory / RECORDS, records)
-    _atomic_parquet(directory / TIMINGS, timings)
-    _atomic_write(directory / META, json.dumps(_meta(spec, bench, len(cells), backend, jobs), indent=2).encode() + b"\n")
+    for name, frame in ((PREDICTIONS, _predictions(spec, cells, done, bench, pool)), (RECORDS, records), (TIMINGS, timings)):
+        with atomic_output(directory / name) as tmp:
+            frame.to_parquet(tmp, index=False)
+    write_atomic(directory / META, json.dumps(_meta(spec, bench, len(cells), backend, jobs), indent=2) + "\n")
 
 
-def _predictions(spec: ExperimentSpec, cells: list[Cell], done: dict[str, dict[str, Any]], bench: Any) -> pd.DataFrame:
+def _predictions(spec: ExperimentSpec, cells: list[Cell], done: dict[str, dict[str, Any]], bench: Any,
+                 pool: np.ndarray) -> pd.DataFrame:
     """Long table of every test prediction; test ids are re-derived from the (deterministic) split."""
     y = _target(spec, bench)
-    pool = eligible_pool(spec, bench)
     parts = []
     for c in cells:
         _, test = split(spec, pool, c.seed, c.train_size)
@@ -348,7 +335,7 @@ def _meta(spec: ExperimentSpec, bench: Any, n_cells: int, backend: str, jobs: in
         "cells": n_cells,
         "python": platform.python_version(),
         "packages": versions,
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "backend": backend,
         "jobs": jobs,
         "data": {
@@ -361,29 +348,3 @@ def _meta(spec: ExperimentSpec, bench: Any, n_cells: int, backend: str, jobs: in
             "files": bench.meta.get("files", {}),
         },
     }
-
-
-def _git_commit() -> str | None:
-    import subprocess
-
-    here = Path(__file__).resolve().parent
-    try:
-        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _atomic_parquet(path: Path, frame: pd.DataFrame) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)

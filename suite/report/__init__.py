@@ -12,17 +12,12 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import NasSuiteError
+from ..experiment.files import write_atomic
 from .compare import mean_ranks, pairwise_wilcoxon
 from .figures import budget_heatmap, correlation_vs_train_size, metric_vs_fidelity, predicted_vs_true, save
 from .tables import summarise, to_latex, to_markdown
 
 __all__ = ["write_report", "summarise", "to_markdown", "to_latex", "pairwise_wilcoxon", "mean_ranks"]
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def write_report(run_dir: str | os.PathLike[str]) -> list[str]:
@@ -45,7 +40,7 @@ def write_report(run_dir: str | os.PathLike[str]) -> list[str]:
         for ext, text in ((".md", to_markdown(summary, metric)), (".tex", to_latex(summary, metric)),
                           (".csv", summary.to_csv(index=False))):
             path = out_dir / f"summary_{stem}{ext}"
-            _atomic_text(path, text)
+            write_atomic(path, text)
             written.append(str(path))
         if summary["train_size"].nunique() > 1:
             written += save(correlation_vs_train_size(summary, metric), out_dir / f"{stem}_vs_train_size")
@@ -57,7 +52,7 @@ def write_report(run_dir: str | os.PathLike[str]) -> list[str]:
     if records["predictor"].nunique() >= 2 and metrics:
         tests = pairwise_wilcoxon(records, metrics[0])
         path = out_dir / f"wilcoxon_{metrics[0]}.csv"
-        _atomic_text(path, tests.to_csv(index=False))
+        write_atomic(path, tests.to_csv(index=False))
         written.append(str(path))
         try:
             ranks = mean_ranks(records, metrics[0])
@@ -69,7 +64,7 @@ def write_report(run_dir: str | os.PathLike[str]) -> list[str]:
                      f"{ranks.attrs['critical_difference']:.3f} over {int(ranks['blocks'].iloc[0])} blocks", "",
                      "| predictor | mean rank |", "|---|---:|"]
             lines += [f"| {name} | {r:.2f} |" for name, r in ranks["mean_rank"].items()]
-            _atomic_text(path, "\n".join(lines) + "\n")
+            write_atomic(path, "\n".join(lines) + "\n")
             written.append(str(path))
     return written
 
@@ -98,6 +93,6 @@ def _budget_report(records: pd.DataFrame, out_dir: Path) -> list[str]:
                  "| budget | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
         lines += [f"| {a} | " + " | ".join(f"{v:.3f}" for v in row) + " |" for a, row in zip(matrix.index, matrix.to_numpy())]
         path = out_dir / f"budget_correlation_{view}.md"
-        _atomic_text(path, "\n".join(lines) + "\n")
+        write_atomic(path, "\n".join(lines) + "\n")
         written.append(str(path))
     return written

@@ -127,18 +127,18 @@ def _finish(ax: Any) -> Any:
 
 def save(ax: Any, stem: str | Any) -> list[str]:
     """Write ``<stem>.png`` (300 dpi) and ``<stem>.pdf`` atomically; returns the paths; closes the figure."""
-    import os
     from pathlib import Path
 
     import matplotlib.pyplot as plt
+
+    from ..experiment.files import atomic_output
 
     stem = Path(stem)
     out = []
     for ext, kwargs in ((".png", {"dpi": 300}), (".pdf", {})):
         path = stem.with_suffix(ext)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp{ext}")
-        ax.figure.savefig(tmp, **kwargs, metadata={"CreationDate": None} if ext == ".pdf" else None)
-        os.replace(tmp, path)
+        with atomic_output(path) as tmp:
+            ax.figure.savefig(tmp, **kwargs, metadata={"CreationDate": None} if ext == ".pdf" else None)
         out.append(str(path))
     plt.close(ax.figure)
     return out

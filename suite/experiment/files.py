@@ -1,0 +1,62 @@
+"""How run directories are written: atomically (temp file + rename), config pinned on first write.
+
+One place for the rule so a killed run or report never leaves a half-written table, figure
+or config behind; used by the runner, budget runs and reports.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from .spec import InvalidSpec
+
+__all__ = ["atomic_output", "write_atomic", "write_config_once", "git_commit", "CONFIG"]
+
+CONFIG = "config.toml"
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """Yield a hidden temp path beside ``path`` (same suffix, for writers that infer the format);
+    it replaces ``path`` only if the block finishes, and is removed otherwise."""
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write text (UTF-8) or bytes to ``path`` atomically, fsynced before the rename."""
+    with atomic_output(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def write_config_once(directory: Path, text: str) -> None:
+    """Pin a run directory to its resolved spec: write it the first time, refuse a different one later."""
+    path = directory / CONFIG
+    if path.exists():
+        if path.read_text(encoding="utf-8") != text:
+            raise InvalidSpec(
+                f"{directory} holds results of a different spec (see its {CONFIG}); "
+                f"run under another name (--set name=...) or delete the directory"
+            )
+        return
+    write_atomic(path, text)
+
+
+def git_commit() -> str | None:
+    """Commit of the source tree this package runs from, or None outside a git checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return (out.stdout.strip() or None) if out.returncode == 0 else None
