@@ -186,6 +186,26 @@ class Benchmark:
             )
         return int(ids[0]) if single else ids.astype(np.int64)
 
+    def find(self, specs: Sequence[Any]) -> np.ndarray:
+        """Ids of many specs, -1 for a spec that is invalid or not in the table (never raises for those).
+
+        The search loops' lookup: mutations and crossovers produce invalid cells and, on
+        partial tables, valid cells the table lacks; both are simply "not available".
+        """
+        specs = list(specs)
+        ids = np.full(len(specs), -1, dtype=np.int64)
+        valid = np.array([self.space.is_valid(s) for s in specs], dtype=bool)
+        pos = np.flatnonzero(valid)
+        if not len(pos):
+            return ids
+        chosen = [specs[i] for i in pos]
+        found = self._structure_lookup(chosen)
+        todo = np.flatnonzero(found < 0)
+        if len(todo):
+            found[todo] = self._key_index.get_indexer(self.space.keys([chosen[i] for i in todo]))
+        ids[pos] = found
+        return ids
+
     def arch(self, ids: int | Sequence[int]) -> Any:
         """Canonical architecture string(s) of id(s): one id -> str, several -> object array."""
         column = self._arrow_column("arch")

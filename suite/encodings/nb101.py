@@ -26,6 +26,7 @@ import pandas as pd
 from ..data.spaces.nb101 import OPS
 from ..errors import InvalidArchitecture
 from ._common import check_truncate, indicators, require_columns
+from .genome import Genome
 
 __all__ = [
     "N_NODES",
@@ -37,6 +38,7 @@ __all__ = [
     "adjacency_onehot",
     "path",
     "graph",
+    "NB101Genome",
 ]
 
 #: vertices of a padded cell
@@ -228,3 +230,38 @@ def graph(archs: pd.DataFrame) -> np.ndarray:
     features = _FEATURE_OF_TYPE[types.astype(np.int64) + 1]
     out[:, n_adj:] = (features[:, :, None] == np.arange(N_FEATURES, dtype=np.int8)).reshape(n, N_NODES * N_FEATURES)
     return out
+
+
+class NB101Genome(Genome):
+    """NB-101 cell = the 21 upper-triangle bits of the padded 7-vertex matrix + 5 interior ops.
+
+    Padded form as in :func:`padded_cells` (output at vertex 6, padding vertices isolated and
+    given op 0). An edit flips one edge or changes one interior op — NASLib's and BANANAS'
+    NB-101 mutation. Decoding builds the 7-vertex spec, which
+    :meth:`suite.data.Benchmark.find` prunes, validates (<= 9 edges, output reachable) and
+    matches by structure code or module hash; edits on padding that change nothing after
+    pruning decode to the parent itself.
+    """
+
+    cardinalities = np.array([2] * _N_TRIU + [len(OPS)] * (N_NODES - 2), dtype=np.int64)
+
+    def __init__(self, bench: object) -> None:
+        super().__init__(bench)
+        tri, types = padded_cells(bench.columns(list(_COLUMNS)))  # type: ignore[attr-defined]
+        interior = np.maximum(types[:, 1:-1].astype(np.int64) - 1, 0)
+        self._genomes = np.concatenate([_triu_bits(tri), interior], axis=1).astype(np.int8)
+
+    def encode(self, ids: np.ndarray) -> np.ndarray:
+        return self._genomes[np.asarray(ids, dtype=np.int64)]
+
+    def decode(self, genomes: np.ndarray) -> np.ndarray:
+        g = np.asarray(genomes, dtype=np.int64).reshape(-1, self.length)
+        matrices = np.zeros((len(g), N_NODES, N_NODES), dtype=np.int64)
+        matrices[:, TRIU[0], TRIU[1]] = g[:, :_N_TRIU]
+        specs = []
+        for matrix, interior in zip(matrices, g[:, _N_TRIU:]):
+            ops = ["input", *(OPS[k] for k in interior), "output"]
+            specs.append((matrix, ops))
+        # cells with too many edges are invalid before pruning can help only if pruning removes
+        # edges; find() applies the official rule (prune first, then count)
+        return self.bench.find(specs)  # type: ignore[attr-defined]

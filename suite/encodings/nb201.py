@@ -14,9 +14,10 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from ..data.spaces.nb201 import EDGES, OPS
+from ..data.spaces.nb201 import EDGES, OPS, ordinals_from_codes
 from ..errors import InvalidArchitecture
 from ._common import check_truncate, indicators, require_columns
+from .genome import Genome
 
 __all__ = [
     "N_NODES",
@@ -30,6 +31,7 @@ __all__ = [
     "adjacency_onehot",
     "path",
     "graph",
+    "NB201Genome",
 ]
 
 _N_EDGES = len(EDGES)
@@ -140,3 +142,26 @@ def graph(archs: pd.DataFrame) -> np.ndarray:
     out[:, : N_NODES * N_NODES] = ADJACENCY.reshape(-1)
     out[:, N_NODES * N_NODES :] = (types[:, :, None] == np.arange(N_FEATURES)).reshape(n, N_NODES * N_FEATURES)
     return out
+
+
+class NB201Genome(Genome):
+    """NB-201 cell = 6 edge op codes (5 values each); an edit changes one edge's op.
+
+    Every code vector is a valid cell, so decoding is a table lookup of its base-5 ordinal.
+    """
+
+    cardinalities = np.full(_N_EDGES, _N_OPS, dtype=np.int64)
+
+    def __init__(self, bench: object) -> None:
+        super().__init__(bench)
+        codes = op_codes(bench.columns(list(_COLUMNS)))  # type: ignore[attr-defined]
+        self._codes = codes.astype(np.int8)
+        self._id_of = np.full(_N_OPS**_N_EDGES, -1, dtype=np.int64)
+        self._id_of[ordinals_from_codes(codes)] = np.arange(len(codes))
+
+    def encode(self, ids: np.ndarray) -> np.ndarray:
+        return self._codes[np.asarray(ids, dtype=np.int64)]
+
+    def decode(self, genomes: np.ndarray) -> np.ndarray:
+        g = np.asarray(genomes, dtype=np.int64).reshape(-1, _N_EDGES)
+        return self._id_of[ordinals_from_codes(g)]

@@ -11,6 +11,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ...errors import InvalidArchitecture
+
 
 class SearchSpace(ABC):
     """Canonical identity of architectures in one benchmark's search space."""
@@ -47,6 +49,14 @@ class SearchSpace(ABC):
     def structure_codes(self, columns: dict[str, Any]) -> np.ndarray:
         """int64 codes of the stored rows, from the ``structure_columns`` of ``archs.parquet``."""
         raise NotImplementedError(f"{self.name} has no structure codes")
+
+    def is_valid(self, spec: Any) -> bool:
+        """Whether ``spec`` is a valid architecture of this space (in a table or not)."""
+        try:
+            self.key(spec)
+        except InvalidArchitecture:
+            return False
+        return True
 
     def is_single(self, spec: Any) -> bool:
         """Whether ``spec`` is one architecture (as opposed to a sequence of them)."""

@@ -413,6 +413,16 @@ class NB101Space(SearchSpace):
             out[i] = hit
         return out
 
+    def is_valid(self, spec: Any) -> bool:
+        """Validity without hashing: parse, prune and check the pruned cell (hashes are always valid)."""
+        if isinstance(spec, str) and _HEX32.fullmatch(spec.strip().lower()):
+            return True
+        try:
+            _canonical(spec)
+        except InvalidArchitecture:
+            return False
+        return True
+
     def is_single(self, spec: Any) -> bool:
         """A dict, a string, or a ``(matrix, ops)`` tuple whose second item is a list of op names."""
         if isinstance(spec, (str, dict)):
