@@ -185,11 +185,19 @@ def _run_spec(spec: Any, args: argparse.Namespace) -> Path:
     from .experiment import run
     from .experiment.budgets import BudgetSpec, run_budget_correlation
 
+    from .experiment.search_runs import SearchSpec, run_searches
+
     if isinstance(spec, BudgetSpec):
         directory = run_budget_correlation(spec, args.results, data_root=args.root)
         print(f"{directory}: budget correlations -> {directory / 'records.parquet'}")
         return directory
     address = args.scheduler if args.backend == "dask" else args.address
+    if isinstance(spec, SearchSpec):
+        directory, n_runs, n_now = run_searches(spec, args.results, backend=args.backend, jobs=args.jobs,
+                                                address=address, data_root=args.root)
+        print(f"{directory}: {n_runs} search runs ({n_now} run now, {n_runs - n_now} from the journal) "
+              f"-> {directory / 'records.parquet'}")
+        return directory
     result = run(spec, args.results, backend=args.backend, jobs=args.jobs, address=address, data_root=args.root)
     print(f"{result.directory}: {result.n_cells} cells ({result.n_run} run now, "
           f"{result.n_cells - result.n_run} from the journal) -> {result.directory / 'records.parquet'}")

@@ -35,7 +35,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .spec import InvalidSpec, _benchmark, _no_unknown, _req, to_toml
+from .spec import InvalidSpec, benchmark_of, check_keys, required, to_toml
 
 __all__ = ["BudgetSpec", "parse_budget_spec", "run_budget_correlation"]
 
@@ -65,13 +65,13 @@ class BudgetSpec:
 
 
 def parse_budget_spec(raw: Mapping[str, Any], source: str) -> BudgetSpec:
-    _no_unknown(raw, _TOP, source)
-    name = _req(raw, "name", str, source)
-    benchmark, dataset = _benchmark(raw, source)
+    check_keys(raw, _TOP, source)
+    name = required(raw, "name", str, source)
+    benchmark, dataset = benchmark_of(raw, source)
     budgets = raw.get("budgets")
     if not isinstance(budgets, Mapping):
         raise InvalidSpec(f"{source}: a budget_correlation spec needs a [budgets] table (metric, schedules, curve_epochs)")
-    _no_unknown(budgets, _BUDGETS, source, "budgets.")
+    check_keys(budgets, _BUDGETS, source, "budgets.")
     schedules = budgets.get("schedules", [])
     if not isinstance(schedules, list) or not all(isinstance(s, int) and s > 0 for s in schedules):
         raise InvalidSpec(f"{source}: budgets.schedules must be a list of positive epoch counts, got {schedules!r}")
@@ -112,7 +112,7 @@ def run_budget_correlation(spec: BudgetSpec, results_root: str | os.PathLike[str
     """Compute both views and write ``records.parquet``; returns the run directory."""
     from ..data.benchmark import load
     from ..metrics import budget_correlation
-    from .files import atomic_output, git_commit, write_atomic, write_config_once
+    from .files import atomic_output, provenance, write_atomic, write_config_once
 
     directory = Path(results_root) / spec.name
     directory.mkdir(parents=True, exist_ok=True)
@@ -132,8 +132,6 @@ def run_budget_correlation(spec: BudgetSpec, results_root: str | os.PathLike[str
     records = pd.DataFrame(rows, columns=["view", "budget_a", "budget_b", "spearman", "n_archs"])
     with atomic_output(directory / "records.parquet") as tmp:
         records.to_parquet(tmp, index=False)
-    meta = {"name": spec.name, "kind": "budget_correlation", "git_commit": git_commit(),
-            "data": {"benchmark": spec.benchmark, "dataset": spec.dataset, "cache": str(bench.path),
-                     "sources": bench.meta.get("sources", []), "files": bench.meta.get("files", {})}}
+    meta = {"name": spec.name, "kind": "budget_correlation", **provenance(bench)}
     write_atomic(directory / "meta.json", json.dumps(meta, indent=2) + "\n")
     return directory

@@ -10,11 +10,11 @@ import os
 import subprocess
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from .spec import InvalidSpec
 
-__all__ = ["atomic_output", "write_atomic", "write_config_once", "git_commit", "CONFIG"]
+__all__ = ["atomic_output", "write_atomic", "write_config_once", "git_commit", "provenance", "CONFIG"]
 
 CONFIG = "config.toml"
 
@@ -60,3 +60,31 @@ def git_commit() -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return (out.stdout.strip() or None) if out.returncode == 0 else None
+
+
+def provenance(bench: Any) -> dict[str, Any]:
+    """What produced a run directory: Python, package versions, source commit, the data cache and its checksums."""
+    import platform
+    from importlib import metadata
+
+    versions = {}
+    for dist in ("nas-suite", "numpy", "pandas", "pyarrow", "scipy", "scikit-learn", "xgboost", "xgboost-cpu",
+                 "lightgbm", "torch", "joblib", "dask", "ray"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return {
+        "python": platform.python_version(),
+        "packages": versions,
+        "git_commit": git_commit(),
+        "data": {
+            "benchmark": bench.name,
+            "dataset": bench.dataset,
+            "cache": str(bench.path),
+            "schema_version": bench.meta.get("schema_version"),
+            "converter_version": bench.meta.get("converter_version"),
+            "sources": bench.meta.get("sources", []),
+            "files": bench.meta.get("files", {}),
+        },
+    }

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import NasSuiteError
-from .files import atomic_output, git_commit, write_atomic, write_config_once
+from .files import atomic_output, provenance, write_atomic, write_config_once
 from .spec import ExperimentSpec, InvalidSpec, parse_spec, to_toml
 
 __all__ = ["Cell", "plan", "run", "RunResult", "CellFailed"]
@@ -320,31 +320,4 @@ def _predictions(spec: ExperimentSpec, cells: list[Cell], done: dict[str, dict[s
 
 
 def _meta(spec: ExperimentSpec, bench: Any, n_cells: int, backend: str, jobs: int) -> dict[str, Any]:
-    import platform
-    from importlib import metadata
-
-    versions = {}
-    for dist in ("nas-suite", "numpy", "pandas", "pyarrow", "scipy", "scikit-learn", "xgboost", "xgboost-cpu",
-                 "lightgbm", "torch", "joblib", "dask", "ray"):
-        try:
-            versions[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            pass
-    return {
-        "name": spec.name,
-        "cells": n_cells,
-        "python": platform.python_version(),
-        "packages": versions,
-        "git_commit": git_commit(),
-        "backend": backend,
-        "jobs": jobs,
-        "data": {
-            "benchmark": spec.benchmark,
-            "dataset": spec.dataset,
-            "cache": str(bench.path),
-            "schema_version": bench.meta.get("schema_version"),
-            "converter_version": bench.meta.get("converter_version"),
-            "sources": bench.meta.get("sources", []),
-            "files": bench.meta.get("files", {}),
-        },
-    }
+    return {"name": spec.name, "cells": n_cells, "backend": backend, "jobs": jobs, **provenance(bench)}

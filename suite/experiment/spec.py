@@ -116,7 +116,8 @@ class ExperimentSpec:
 def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentSpec:
     """Read a TOML spec file, apply ``key=value`` overrides, validate.
 
-    ``kind = "budget_correlation"`` specs give a :class:`suite.experiment.budgets.BudgetSpec`.
+    ``kind = "budget_correlation"`` specs give a :class:`suite.experiment.budgets.BudgetSpec`,
+    ``kind = "search"`` specs a :class:`suite.experiment.search_runs.SearchSpec`.
     """
     p = Path(path)
     try:
@@ -127,12 +128,17 @@ def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentSpec
         raise InvalidSpec(f"{p} is not valid TOML: {err}") from None
     raw.setdefault("name", p.stem)
     raw = apply_overrides(raw, overrides)
-    if raw.get("kind", "predictors") == "budget_correlation":
+    kind = raw.get("kind", "predictors")
+    if kind == "budget_correlation":
         from .budgets import parse_budget_spec
 
         return parse_budget_spec(raw, source=str(p))  # type: ignore[return-value]
-    if raw.get("kind", "predictors") != "predictors":
-        raise InvalidSpec(f"{p}: kind must be \"predictors\" (default) or \"budget_correlation\", got {raw['kind']!r}")
+    if kind == "search":
+        from .search_runs import parse_search_spec
+
+        return parse_search_spec(raw, source=str(p))  # type: ignore[return-value]
+    if kind != "predictors":
+        raise InvalidSpec(f"{p}: kind must be \"predictors\" (default), \"budget_correlation\" or \"search\", got {kind!r}")
     raw = {k: v for k, v in raw.items() if k != "kind"}
     return parse_spec(raw, source=str(p))
 
@@ -173,11 +179,11 @@ def _parse_value(text: str, key: str) -> Any:
 
 def parse_spec(raw: Mapping[str, Any], source: str = "spec") -> ExperimentSpec:
     """Validate a raw spec dict (as read from TOML) into an :class:`ExperimentSpec`."""
-    _no_unknown(raw, _TOP, source)
-    name = _req(raw, "name", str, source)
+    check_keys(raw, _TOP, source)
+    name = required(raw, "name", str, source)
     if not _NAME.fullmatch(name):
         raise InvalidSpec(f"{source}: name {name!r} must be letters, digits, '_', '.', '-' (it names results/<name>/)")
-    benchmark, dataset = _benchmark(raw, source)
+    benchmark, dataset = benchmark_of(raw, source)
     predictors = _names(raw, "predictors", source)
     _check_predictors(predictors, source)
     train_sizes = tuple(_positive_ints(raw.get("train_sizes"), "train_sizes", source))
@@ -186,15 +192,7 @@ def parse_spec(raw: Mapping[str, Any], source: str = "spec") -> ExperimentSpec:
         test_size = None
     elif not isinstance(test_size, int) or isinstance(test_size, bool) or test_size < 2:
         raise InvalidSpec(f"{source}: test_size must be an integer >= 2 or \"rest\", got {test_size!r}")
-    seeds_raw = raw.get("seeds", 1)
-    if isinstance(seeds_raw, int) and not isinstance(seeds_raw, bool):
-        if seeds_raw < 1:
-            raise InvalidSpec(f"{source}: seeds must be >= 1 (a count) or a list of seed values, got {seeds_raw}")
-        seeds = tuple(range(seeds_raw))
-    else:
-        seeds = tuple(_ints(seeds_raw, "seeds", source, minimum=0))
-        if len(set(seeds)) != len(seeds):
-            raise InvalidSpec(f"{source}: seeds has duplicates: {list(seeds)}")
+    seeds = parse_seeds(raw, source)
     from ..metrics import METRICS
 
     metrics = tuple(_names(raw, "metrics", source, required=False)) or tuple(METRICS)
@@ -204,7 +202,7 @@ def parse_spec(raw: Mapping[str, Any], source: str = "spec") -> ExperimentSpec:
     target = raw.get("target", {})
     if not isinstance(target, Mapping):
         raise InvalidSpec(f"{source}: target must be a table ([target] metric = ...)")
-    _no_unknown(target, _TARGET, source, "target.")
+    check_keys(target, _TARGET, source, "target.")
     t_metric = target.get("metric", "valid_acc")
     if not isinstance(t_metric, str):
         raise InvalidSpec(f"{source}: target.metric must be a metric name, got {t_metric!r}")
@@ -223,7 +221,7 @@ def parse_spec(raw: Mapping[str, Any], source: str = "spec") -> ExperimentSpec:
     selection = raw.get("selection", {})
     if not isinstance(selection, Mapping):
         raise InvalidSpec(f"{source}: selection must be a table ([selection] train = \"random\")")
-    _no_unknown(selection, _SELECTION, source, "selection.")
+    check_keys(selection, _SELECTION, source, "selection.")
     for part in ("train", "test"):
         if selection.get(part, "random") != "random":
             raise InvalidSpec(f"{source}: selection.{part} = {selection[part]!r}: only \"random\" is available")
@@ -272,6 +270,8 @@ def _toml_value(value: Any) -> str:
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):  # inline table (e.g. a method's params inside an array)
+        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
 
 
@@ -279,13 +279,13 @@ def _deep_copy(d: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _deep_copy(v) if isinstance(v, Mapping) else v for k, v in d.items()}
 
 
-def _no_unknown(raw: Mapping[str, Any], allowed: set[str], source: str, prefix: str = "") -> None:
+def check_keys(raw: Mapping[str, Any], allowed: set[str], source: str, prefix: str = "") -> None:
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise InvalidSpec(f"{source}: unknown key {prefix}{unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
 
 
-def _req(raw: Mapping[str, Any], key: str, kind: type, source: str) -> Any:
+def required(raw: Mapping[str, Any], key: str, kind: type, source: str) -> Any:
     if key not in raw:
         raise InvalidSpec(f"{source}: missing required key {key!r}")
     if not isinstance(raw[key], kind):
@@ -293,15 +293,28 @@ def _req(raw: Mapping[str, Any], key: str, kind: type, source: str) -> Any:
     return raw[key]
 
 
-def _benchmark(raw: Mapping[str, Any], source: str) -> tuple[str, str]:
+def benchmark_of(raw: Mapping[str, Any], source: str) -> tuple[str, str]:
     from ..data.registry import benchmark_spec
 
     try:
-        spec = benchmark_spec(_req(raw, "benchmark", str, source))
+        spec = benchmark_spec(required(raw, "benchmark", str, source))
         dataset = spec.canonical_dataset(raw.get("dataset", "cifar10"))
     except NasSuiteError as err:
         raise InvalidSpec(f"{source}: {err}") from None
     return spec.name, dataset
+
+
+def parse_seeds(raw: Mapping[str, Any], source: str) -> tuple[int, ...]:
+    """``seeds = N`` (meaning 0..N-1) or a list of distinct non-negative seed values."""
+    seeds_raw = raw.get("seeds", 1)
+    if isinstance(seeds_raw, int) and not isinstance(seeds_raw, bool):
+        if seeds_raw < 1:
+            raise InvalidSpec(f"{source}: seeds must be >= 1 (a count) or a list of seed values, got {seeds_raw}")
+        return tuple(range(seeds_raw))
+    seeds = tuple(_ints(seeds_raw, "seeds", source, minimum=0))
+    if len(set(seeds)) != len(seeds):
+        raise InvalidSpec(f"{source}: seeds has duplicates: {list(seeds)}")
+    return seeds
 
 
 def _names(raw: Mapping[str, Any], key: str, source: str, required: bool = True) -> list[str]:

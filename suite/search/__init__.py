@@ -57,12 +57,13 @@ def make(name: str, **params: Any) -> Searcher:
 
 
 def run_search(bench: Any, method: str | Searcher, objective: Objective, budget: Budget, *, seed: int,
-               params: dict[str, Any] | None = None, tables: Any = None) -> SearchResult:
+               params: dict[str, Any] | None = None, tables: Any = None,
+               stop_on: np.ndarray | None = None) -> SearchResult:
     """One independent search run. The run's generator is ``default_rng(seed)``: it draws the seed
     noise (for ``noise="sample"``) and then everything the searcher draws."""
     searcher = make(method, **(params or {})) if isinstance(method, str) else method
     rng = np.random.default_rng(seed)
     if tables is None:
         tables = objective_tables(bench, objective, rng)
-    oracle = Oracle(bench, objective, budget, rng, tables=tables)
+    oracle = Oracle(bench, objective, budget, rng, tables=tables, stop_on=stop_on)
     return searcher.search(oracle, rng)

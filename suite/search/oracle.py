@@ -110,12 +110,14 @@ def objective_tables(bench: Any, objective: Objective, rng: np.random.Generator 
 class Oracle:
     """Answers one search run's queries and logs them.
 
-    ``pool`` (default: every architecture with the objective's values) is what the search may
-    query; ``tables`` can be passed to share :func:`objective_tables` between oracles.
+    The search may query ``tables.pool`` (every architecture with the objective's values);
+    ``tables`` can be passed to share :func:`objective_tables` between oracles. ``stop_on``:
+    ids whose first query ends the run, like a spent budget (a queries-to-target experiment
+    need not search on after its hardest target).
     """
 
     def __init__(self, bench: Any, objective: Objective, budget: Budget, rng: np.random.Generator,
-                 *, tables: _Tables | None = None) -> None:
+                 *, tables: _Tables | None = None, stop_on: np.ndarray | None = None) -> None:
         self.bench = bench
         self.objective = objective
         self.budget = budget
@@ -124,6 +126,11 @@ class Oracle:
         self._ids: list[int] = []
         self._spent = 0.0
         self._seen = np.zeros(len(bench), dtype=bool)
+        self._stop = None
+        if stop_on is not None:  # ids whose query ends the run (queries-to-target experiments)
+            self._stop = np.zeros(len(bench), dtype=bool)
+            self._stop[np.asarray(stop_on, dtype=np.int64)] = True
+        self._hit = False
 
     # -- state -------------------------------------------------------------------------------------
     @property
@@ -137,7 +144,8 @@ class Oracle:
     @property
     def exhausted(self) -> bool:
         b = self.budget
-        return (b.queries is not None and self.n_queries >= b.queries) or (b.seconds is not None and self._spent >= b.seconds)
+        return (self._hit or (b.queries is not None and self.n_queries >= b.queries)
+                or (b.seconds is not None and self._spent >= b.seconds))
 
     @property
     def remaining_queries(self) -> int:
@@ -173,6 +181,8 @@ class Oracle:
             self._ids.append(int(i))
             self._seen[i] = True
             self._spent += float(self.tables.cost[i])
+            if self._stop is not None and self._stop[i]:
+                self._hit = True
             taken.append(int(i))
         return self.tables.observed[np.asarray(taken, dtype=np.int64)]
 

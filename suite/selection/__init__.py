@@ -18,6 +18,11 @@ __all__ = ["SELECTORS", "SearchHistory", "Selector", "available", "make"]
 SELECTORS: dict[str, str] = {
     "full": "suite.selection.full:FullSpace",
     "uniform": "suite.selection.uniform:UniformSubset",
+    "mutation": "suite.selection.mutation:MutationNeighbourhood",
+    "evolution": "suite.selection.evolution:EvolutionaryAcquisition",
+    "diverse": "suite.selection.diverse:DiverseSubset",
+    "cluster": "suite.selection.cluster:ClusterStrata",
+    "guided": "suite.selection.guided:PredictorGuided",
 }
 
 

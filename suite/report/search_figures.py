@@ -1,0 +1,88 @@
+"""Figures of search runs: queries-to-target bars, anytime curves, SEG vs subset size.
+
+Each function takes the DataFrame of :mod:`suite.report.search_tables` or
+:func:`suite.search.efficiency.anytime` and returns the ``Axes`` it drew on (house style of
+:mod:`suite.report.figures`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .figures import MARKERS, PALETTE, _finish, new_axes
+
+__all__ = ["queries_to_target_bars", "anytime_curves", "seg_vs_subset_size"]
+
+
+def queries_to_target_bars(seg: pd.DataFrame, ax: Any = None) -> Any:
+    """Grouped bars (log y): mean queries to each target per method with 95% CIs; random search's
+    closed-form expectation as a black tick per target. Hatched bars: some runs censored."""
+    ax = ax if ax is not None else new_axes(width=max(3.5, 0.9 + 0.35 * seg["label"].nunique() * seg["target"].nunique() / 2))
+    targets = list(dict.fromkeys(seg["target"]))
+    labels = list(dict.fromkeys(seg["label"]))
+    width = 0.8 / (len(labels) + 1)
+    x = np.arange(len(targets))
+    for i, label in enumerate(labels):
+        g = seg[seg["label"] == label].set_index("target").reindex(targets)
+        mean = g["mean_queries"].to_numpy(dtype=float)
+        err = np.vstack([mean - g["ci_low"].to_numpy(dtype=float), g["ci_high"].to_numpy(dtype=float) - mean])
+        bars = ax.bar(x + (i - len(labels) / 2) * width, mean, width, color=PALETTE[i % len(PALETTE)], label=label,
+                      yerr=err, error_kw={"linewidth": 0.6, "capsize": 1.5})
+        for bar, cens in zip(bars, g["censored"].to_numpy(dtype=float)):
+            if cens > 0:
+                bar.set_hatch("///")
+    rnd = seg.drop_duplicates("target").set_index("target").reindex(targets)["expected_random"].to_numpy(dtype=float)
+    ax.bar(x + (len(labels) / 2) * width, rnd, width, color="#BBBBBB", label="random (closed form)")
+    ax.set_yscale("log")
+    ax.set_xticks(x, targets)
+    ax.set_ylabel("queries to target")
+    ax.grid(True, axis="y", which="major", linewidth=0.4, alpha=0.5)
+    ax.legend(frameon=False, fontsize=6, ncols=2 if len(labels) > 3 else 1)
+    return _finish(ax)
+
+
+def anytime_curves(curves: pd.DataFrame, value: str = "incumbent_test", axis: str = "t", ax: Any = None,
+                   ylabel: str | None = None) -> Any:
+    """One line per label: mean ``value`` of the incumbent vs queries (or cost), shaded 95% interval."""
+    ax = ax if ax is not None else new_axes()
+    for i, (label, g) in enumerate(curves.groupby("label", sort=False)):
+        g = g.sort_values(axis)
+        colour = PALETTE[i % len(PALETTE)]
+        ax.plot(g[axis], g[value], color=colour, label=label, drawstyle="steps-post")
+        half = g[f"{value}_ci"].to_numpy(dtype=float)
+        ok = np.isfinite(half)
+        ax.fill_between(g[axis][ok], (g[value] - half)[ok], (g[value] + half)[ok], color=colour, alpha=0.18,
+                        linewidth=0, step="post")
+    ax.set_xscale("log")
+    if value == "regret":
+        ax.set_yscale("log")
+    ax.set_xlabel({"t": "queries", "cost": "simulated training time (s)"}.get(axis, axis))
+    ax.set_ylabel(ylabel or {"incumbent_test": "test accuracy of incumbent (%)", "incumbent_true": "validation accuracy of incumbent (%)",
+                             "regret": "test regret (%)"}.get(value, value))
+    ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
+    ax.legend(frameon=False, fontsize=6)
+    return _finish(ax)
+
+
+def seg_vs_subset_size(seg: pd.DataFrame, target: str, group: str = "selector", ax: Any = None) -> Any:
+    """SEG (log y) vs subset size (log x) for one target, one line per ``group`` value, 95% CIs;
+    SEG = 1 (random search) as a dashed line."""
+    ax = ax if ax is not None else new_axes()
+    data = seg[(seg["target"] == target) & (seg["subset_size"].astype(str) != "")].copy()
+    data["size"] = data["subset_size"].astype(float)
+    for i, (name, g) in enumerate(data.groupby(group, sort=False)):
+        g = g.sort_values("size")
+        colour, marker = PALETTE[i % len(PALETTE)], MARKERS[i % len(MARKERS)]
+        ax.errorbar(g["size"], g["seg"], yerr=[g["seg"] - g["seg_low"], g["seg_high"] - g["seg"]], color=colour,
+                    marker=marker, label=str(name), capsize=1.5, linewidth=1.0, elinewidth=0.6)
+    ax.axhline(1.0, color="black", linestyle="--", linewidth=0.6)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("candidate subset size")
+    ax.set_ylabel(f"sample-efficiency gain ({target})")
+    ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
+    ax.legend(frameon=False, fontsize=6)
+    return _finish(ax)

@@ -1,0 +1,75 @@
+"""Random search over a budget table, with full training or with Baker et al.'s SRM early stopping.
+
+Architectures are drawn one by one from a :class:`~.accounting.Stream` (the same sequence as
+the other methods for the same generator state) and trained sequentially. Without a rule each
+is trained to the maximum budget ("full"). With an :class:`~.srm_rule.SRMRule` the first
+``n_train`` are trained fully and fit the SRM; each later one is trained to ``tau``, the SRM
+predicts its final value and sigma, and it is stopped if ``P(final <= y_best) >= delta``,
+else trained on to the maximum budget (continuing the same run when ``resume``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ...predictors.early_stopping import prob_not_better
+from .accounting import Ledger, Stream
+from .halving import HalvingResult
+from .srm_rule import SRMRule, srm_features
+from .tables import BudgetTable
+
+__all__ = ["random_search"]
+
+
+def random_search(
+    table: BudgetTable,
+    rng: np.random.Generator,
+    *,
+    n: int | None = None,
+    rule: SRMRule | None = None,
+    resume: bool = True,
+) -> HalvingResult:
+    """Sequential random search over ``n`` architectures (default: every candidate once).
+
+    Returns a :class:`~.halving.HalvingResult` whose ``rungs`` frame lists the rule's decisions
+    (one row per architecture after the first ``n_train``: ``budget`` = tau epochs, ``value``
+    observed there, ``score`` = predicted final value, ``sigma``, ``p_not_better``,
+    ``promoted`` = trained on); empty for full training.
+    """
+    n = table.n if n is None else int(n)
+    rows = Stream(table.n, rng).take(n)
+    ledger = Ledger(table, resume=resume)
+    last = len(table.budgets) - 1
+    cols = ["rung", "budget", "id", "value", "score", "sigma", "p_not_better", "promoted"]
+    if rule is None or n <= rule.n_train:
+        ledger.train(rows, last)
+        return HalvingResult.from_ledger(ledger, pd.DataFrame(columns=cols), n)
+
+    tau = rule.tau_column(table)
+    full = list(rows[: rule.n_train])
+    ledger.train(full, last)
+    y_best = float(table.final_valid[full].max())
+    rest = rows[rule.n_train :]
+    model = rule.fit(table, full)
+    mean, sigma = model.predict_with_std(srm_features(table, rest, tau))
+    p = np.full(len(rest), np.nan)
+    kept = np.zeros(len(rest), dtype=bool)
+    new = 0
+    for i, row in enumerate(rest):  # sequential by nature: each decision depends on the incumbent
+        ledger.train([row], tau)
+        p[i] = float(prob_not_better(mean[i], sigma[i], y_best))
+        if p[i] >= rule.delta:
+            continue
+        kept[i] = True
+        ledger.train([row], last, from_col=tau)
+        full.append(row)
+        y_best = max(y_best, float(table.final_valid[row]))
+        new += 1
+        if rule.refit_every and new % rule.refit_every == 0 and i + 1 < len(rest):
+            model = rule.fit(table, full)
+            mean[i + 1 :], sigma[i + 1 :] = model.predict_with_std(srm_features(table, rest[i + 1 :], tau))
+    decisions = pd.DataFrame({"rung": 0, "budget": int(table.budgets[tau]), "id": table.ids[rest],
+                              "value": table.valid[rest, tau], "score": mean, "sigma": sigma, "p_not_better": p,
+                              "promoted": kept})
+    return HalvingResult.from_ledger(ledger, decisions, n)

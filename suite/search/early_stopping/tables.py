@@ -1,0 +1,307 @@
+"""What an early-stopping search can observe and what it pays: one :class:`BudgetTable`.
+
+Every method in this package reads only a ``BudgetTable`` — per candidate architecture the
+validation value at each training budget, the final test value, and the benchmark seconds it
+takes to reach each budget from scratch — so the algorithms never touch a benchmark and the
+tests can hand-make tables of three curves.
+
+Two ways to build one from a benchmark:
+
+* :func:`curve_table` — budgets are epochs of **one** training run (a learning curve, e.g.
+  NB-201 ``valid_acc`` at schedule 200, epochs 1..200). A stopped run can be resumed, and the
+  value at epoch ``e`` is that run's intermediate value, not a separate shorter run's.
+* :func:`schedule_table` — budgets are **separate** training runs of different length (NB-101's
+  4/12/36/108-epoch schedules, NB-201's 12- vs 200-epoch ones). Nothing can be resumed: a
+  longer budget restarts from scratch (each schedule has its own learning-rate annealing).
+
+Cost model (both): training for ``e`` epochs of a run of schedule ``S`` costs
+``train_time_S * e / S`` seconds — the per-epoch time is taken as constant within a run (data
+loading and evaluation overheads are spread evenly). Where the benchmark records the training
+time of a schedule, that time is used for the full run; where it does not (NB-201 records it
+for the 200-epoch schedule only), the run of ``S`` epochs costs ``train_time_200 * S / 200``
+(same per-epoch time, as NB-201's own 12-epoch search baselines assume).
+
+Per-epoch curves of NB-201 exist for cells 0-199 only in the embedded cache; all 15,625 cells
+have them once the official NATS archive is imported. :func:`curve_ids` lists the cells that
+have a complete curve — pass those (or a subset) as candidates; a candidate without one is
+refused with a message that says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from ...errors import NasSuiteError, UnknownBenchmark
+
+__all__ = ["BudgetTable", "curve_ids", "curve_table", "schedule_table"]
+
+
+@dataclass(frozen=True)
+class BudgetTable:
+    """Validation values per training budget, final test values and costs of ``n`` candidates.
+
+    Attributes
+    ----------
+    ids : np.ndarray of int64, shape (n,)
+        Benchmark ids of the candidates; row ``i`` of every array is ``ids[i]``.
+    budgets : np.ndarray of int64, shape (m,)
+        Training budgets in epochs, strictly ascending; ``budgets[-1]`` is the maximum budget
+        (the "final" value of a candidate is its value there).
+    valid : np.ndarray of float64, shape (n, m)
+        Validation value (higher is better, e.g. accuracy in %) observed at each budget; finite.
+    test : np.ndarray of float64, shape (n,)
+        Test value after the maximum budget, for reporting only (NaN allowed: never observed by
+        a search).
+    cost : np.ndarray of float64, shape (n, m)
+        Seconds to train each candidate from scratch to each budget; finite, >= 0 and
+        non-decreasing along budgets.
+    resumable : bool
+        True when the budgets are points of one run (a learning curve): continuing from budget
+        ``j`` to ``k`` then costs ``cost[:, k] - cost[:, j]`` (see :mod:`.accounting`).
+    static : np.ndarray of float64, shape (n, k)
+        Architecture features ("AP" in Baker et al. 2018) for the learning-curve model; ``k``
+        may be 0.
+    description : str
+        Where the table came from (benchmark, metric, schedule), for reports.
+    """
+
+    ids: np.ndarray
+    budgets: np.ndarray
+    valid: np.ndarray
+    test: np.ndarray
+    cost: np.ndarray
+    resumable: bool = True
+    static: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        ids = np.asarray(self.ids, dtype=np.int64).reshape(-1)
+        budgets = np.asarray(self.budgets, dtype=np.int64).reshape(-1)
+        valid = np.asarray(self.valid, dtype=np.float64)
+        test = np.asarray(self.test, dtype=np.float64).reshape(-1)
+        cost = np.asarray(self.cost, dtype=np.float64)
+        static = np.asarray(self.static, dtype=np.float64)
+        n, m = len(ids), len(budgets)
+        if static.size == 0:
+            static = np.empty((n, 0))
+        if n == 0 or m == 0:
+            raise NasSuiteError("a budget table needs at least one candidate and one budget")
+        if valid.shape != (n, m) or cost.shape != (n, m) or test.shape != (n,) or static.shape[0] != n:
+            raise NasSuiteError(
+                f"budget table shapes disagree: ids {ids.shape}, budgets {budgets.shape}, valid {valid.shape}, "
+                f"cost {cost.shape}, test {test.shape}, static {static.shape}; expected valid/cost ({n}, {m}), test ({n},)"
+            )
+        if budgets.min() < 1 or (np.diff(budgets) <= 0).any():
+            raise NasSuiteError(f"budgets must be strictly ascending epochs >= 1, got {budgets.tolist()}")
+        if not np.isfinite(valid).all():
+            raise NasSuiteError(f"{int((~np.isfinite(valid)).any(axis=1).sum())} candidate(s) lack a validation value at some budget")
+        if not np.isfinite(cost).all() or (cost < 0).any() or (np.diff(cost, axis=1) < 0).any():
+            raise NasSuiteError("costs must be finite, >= 0 and non-decreasing along the budgets")
+        for name, value in (("ids", ids), ("budgets", budgets), ("valid", valid), ("test", test), ("cost", cost), ("static", static)):
+            value.setflags(write=False)
+            object.__setattr__(self, name, value)
+
+    @property
+    def n(self) -> int:
+        """Number of candidates."""
+        return len(self.ids)
+
+    @property
+    def max_budget(self) -> int:
+        """The largest budget (epochs)."""
+        return int(self.budgets[-1])
+
+    @property
+    def final_valid(self) -> np.ndarray:
+        """Validation value at the maximum budget, shape ``(n,)`` (the value a search ranks by)."""
+        return self.valid[:, -1]
+
+    def column(self, budget: float) -> int:
+        """Index of the recorded budget nearest to ``budget`` epochs (ties: the larger one).
+
+        Hyperband's budgets ``R eta^-s`` are rarely whole epochs; like HpBandSter's workers, a
+        simulation trains to the nearest budget the table records.
+        """
+        if not np.isfinite(budget) or budget <= 0:
+            raise NasSuiteError(f"a budget must be a positive number of epochs, got {budget}")
+        dist = np.abs(self.budgets - float(budget))
+        return int(np.flatnonzero(dist == dist.min())[-1])
+
+    def up_to(self, max_budget: float | None) -> "BudgetTable":
+        """This table with budgets up to the one nearest ``max_budget`` (None: unchanged).
+
+        A search with a smaller maximum budget treats that budget as "final"; ``test`` stays the
+        benchmark's published final test value (reporting only).
+        """
+        if max_budget is None:
+            return self
+        c = self.column(max_budget)
+        if c == len(self.budgets) - 1:
+            return self
+        return BudgetTable(self.ids, self.budgets[: c + 1], self.valid[:, : c + 1], self.test, self.cost[:, : c + 1],
+                           resumable=self.resumable, static=self.static,
+                           description=f"{self.description}, up to {int(self.budgets[c])} epochs")
+
+    @classmethod
+    def from_curves(
+        cls,
+        curves: Any,
+        test: Any,
+        train_time: Any,
+        *,
+        budgets: Sequence[int] | None = None,
+        schedule: int | None = None,
+        ids: Sequence[int] | None = None,
+        static: Any = None,
+        description: str = "hand-made curves",
+    ) -> "BudgetTable":
+        """A resumable table from learning curves ``(n, m)``, e.g. hand-made ones in tests.
+
+        ``budgets`` default to epochs ``1..m``, ``schedule`` to the last budget and ``ids`` to
+        ``0..n-1``; ``train_time`` ``(n,)`` is the seconds of the whole ``schedule``-epoch run,
+        so reaching epoch ``e`` costs ``train_time * e / schedule``.
+        """
+        curves = np.asarray(curves, dtype=np.float64)
+        if curves.ndim != 2:
+            raise NasSuiteError(f"curves must be 2-D (n_archs, n_budgets), got shape {curves.shape}")
+        n, m = curves.shape
+        b = np.arange(1, m + 1) if budgets is None else np.asarray(budgets, dtype=np.int64)
+        total = int(b[-1]) if schedule is None else int(schedule)
+        if total < int(b[-1]):
+            raise NasSuiteError(f"schedule={total} is shorter than the last budget {int(b[-1])}")
+        from .accounting import epoch_cost
+
+        cost = epoch_cost(np.asarray(train_time, dtype=np.float64).reshape(-1, 1), b[None, :], total)
+        return cls(np.arange(n) if ids is None else np.asarray(ids), b, curves, np.asarray(test), cost,
+                   resumable=True, static=np.empty((n, 0)) if static is None else np.asarray(static),
+                   description=description)
+
+
+def curve_ids(bench: Any, metric: str = "valid_acc", *, schedule: int | None = None) -> np.ndarray:
+    """Ids whose per-epoch curve of ``metric`` is complete (NB-201 embedded cache: 0..199)."""
+    frame = bench.curves(metric, schedule=schedule)
+    return np.asarray(frame.index[np.isfinite(frame.to_numpy()).all(axis=1)], dtype=np.int64)
+
+
+def _static(bench: Any, ids: np.ndarray, wanted: bool) -> np.ndarray:
+    if not wanted:
+        return np.empty((len(ids), 0))
+    from ...predictors.arch_features import arch_features
+
+    try:
+        return arch_features(bench, ids)
+    except UnknownBenchmark:  # no AP features for this space: the SRM uses the curve alone
+        return np.empty((len(ids), 0))
+
+
+def _ids(bench: Any, ids: Sequence[int] | np.ndarray | None, default: Any) -> np.ndarray:
+    if ids is None:
+        return np.asarray(default(), dtype=np.int64)
+    arr = np.asarray(ids)
+    if arr.dtype.kind not in "iu" or arr.ndim != 1 or len(arr) == 0:
+        raise NasSuiteError("candidates must be a non-empty 1-D sequence of integer architecture ids")
+    if len(np.unique(arr)) != len(arr):
+        raise NasSuiteError("candidates contain duplicate ids")
+    return arr.astype(np.int64)
+
+
+def curve_table(
+    bench: Any,
+    ids: Sequence[int] | np.ndarray | None = None,
+    *,
+    metric: str = "valid_acc",
+    schedule: int | None = None,
+    test_metric: str = "test_acc",
+    time_metric: str = "train_time",
+    arch_features: bool = True,
+) -> BudgetTable:
+    """A resumable table over the learning curves of ``metric`` (budgets = its recorded epochs).
+
+    ``ids`` default to :func:`curve_ids`. The schedule length ``S`` is the curve's last recorded
+    epoch; the cost to epoch ``e`` is ``train_time * e / S`` with ``train_time`` the final value
+    of ``time_metric`` for that schedule (NB-201: the 200-epoch run's seconds). The test value is
+    ``test_metric`` after the same schedule (NB-201: the published 200-epoch test accuracy).
+    ``arch_features`` adds Baker's AP columns where :mod:`suite.predictors.arch_features` knows
+    the space (NB-201), none elsewhere.
+
+    Raises :class:`~suite.errors.NasSuiteError` naming the candidates without a complete curve.
+    """
+    ids_arr = _ids(bench, ids, lambda: curve_ids(bench, metric, schedule=schedule))
+    frame = bench.curves(metric, ids_arr, schedule=schedule)
+    curves = frame.to_numpy(dtype=np.float64)
+    budgets = np.asarray(frame.columns, dtype=np.int64)
+    missing = ~np.isfinite(curves).all(axis=1)
+    if missing.any():
+        have = len(curve_ids(bench, metric, schedule=schedule))
+        raise NasSuiteError(
+            f"{int(missing.sum())} of {len(ids_arr)} candidates (e.g. id {int(ids_arr[missing][0])}) have no complete "
+            f"{metric} learning curve in {bench.name}/{bench.dataset} ({have} cells do: pass candidates=curve_ids(bench)); "
+            "NB-201 curves for every cell come with the official NATS archive (import it first)"
+        )
+    sched = int(budgets[-1])
+    times = _final(bench, time_metric, sched)[ids_arr]
+    if not np.isfinite(times).all():
+        raise NasSuiteError(f"{time_metric} is unknown for {int((~np.isfinite(times)).sum())} candidate(s); the cost needs it")
+    test = _final(bench, test_metric, sched)[ids_arr]
+    from .accounting import epoch_cost
+
+    return BudgetTable(
+        ids_arr, budgets, curves, test, epoch_cost(times[:, None], budgets[None, :], sched), resumable=True,
+        static=_static(bench, ids_arr, arch_features),
+        description=f"{bench.name}/{bench.dataset} {metric} learning curves, epochs {budgets[0]}..{sched} of one run",
+    )
+
+
+def _final(bench: Any, name: str, schedule: int) -> np.ndarray:
+    """Final value of ``name`` for ``schedule`` epochs; a time recorded only for a longer schedule
+    is scaled by ``schedule / longer`` (constant per-epoch time)."""
+    schedules = [s for s in bench.schedules(name) if s is not None]
+    if schedule in schedules:
+        return bench.metric(name, schedule=schedule)
+    if name.endswith("time") and schedules:
+        longer = max(schedules)
+        return bench.metric(name, schedule=longer) * schedule / longer
+    if not schedules:  # recorded without a schedule (one value per architecture)
+        return bench.metric(name)
+    raise NasSuiteError(f"{name} is not recorded for the {schedule}-epoch schedule (recorded: {schedules})")
+
+
+def schedule_table(
+    bench: Any,
+    ids: Sequence[int] | np.ndarray | None = None,
+    *,
+    schedules: Sequence[int] | None = None,
+    metric: str = "valid_acc",
+    test_metric: str = "test_acc",
+    time_metric: str = "train_time",
+    arch_features: bool = True,
+) -> BudgetTable:
+    """A non-resumable table: budget ``S`` is a separate ``S``-epoch run (final value of ``metric``).
+
+    ``schedules`` default to every schedule ``metric`` was recorded for (NB-101 official file:
+    4, 12, 36, 108; NB-201: 12, 200). Cost of budget ``S``: ``time_metric`` of that schedule, or
+    the longest recorded schedule's time scaled by ``S / longest`` (NB-201's 12-epoch cost is
+    ``train_time_200 * 12 / 200``). ``ids`` default to every architecture measured at all
+    budgets. The seed mean is observed (the table's published value).
+    """
+    chosen = sorted(int(s) for s in (schedules or [s for s in bench.schedules(metric) if s is not None]))
+    if not chosen:
+        raise NasSuiteError(f"{metric} has no training schedules in {bench.name}/{bench.dataset}")
+    valid_all = np.column_stack([bench.metric(metric, schedule=s) for s in chosen])
+    cost_all = np.column_stack([_final(bench, time_metric, s) for s in chosen])
+    ids_arr = _ids(bench, ids, lambda: np.flatnonzero(np.isfinite(valid_all).all(axis=1) & np.isfinite(cost_all).all(axis=1)))
+    valid, cost = valid_all[ids_arr], cost_all[ids_arr]
+    bad = ~(np.isfinite(valid).all(axis=1) & np.isfinite(cost).all(axis=1))
+    if bad.any():
+        raise NasSuiteError(
+            f"{int(bad.sum())} candidate(s) (e.g. id {int(ids_arr[bad][0])}) lack {metric} or {time_metric} at some of "
+            f"the schedules {chosen}"
+        )
+    return BudgetTable(
+        ids_arr, np.asarray(chosen), valid, _final(bench, test_metric, chosen[-1])[ids_arr], cost, resumable=False,
+        static=_static(bench, ids_arr, arch_features),
+        description=f"{bench.name}/{bench.dataset} {metric} after separate runs of {chosen} epochs",
+    )
