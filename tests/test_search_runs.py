@@ -1,0 +1,107 @@
+"""Search experiments: spec validation, resumability, backend independence, report files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from suite.experiment import load_spec
+from suite.experiment.search_runs import SearchSpec, run_searches
+from suite.experiment.spec import InvalidSpec
+from suite.report import write_report
+
+SPEC = """
+name = "{name}"
+kind = "search"
+benchmark = "nb201"
+dataset = "cifar10"
+seeds = 3
+[objective]
+noise = "sample"
+[budget]
+queries = 40
+[[methods]]
+method = "random"
+[[methods]]
+label = "REA"
+method = "rea"
+[[methods]]
+label = "xgb"
+method = "predictor"
+params = {{ predictor = "xgb", n_init = 10, batch = 10, predictor_params = {{ n_estimators = 50 }} }}
+vary = {{ selector = ["uniform", "mutation"], subset_size = [200] }}
+"""
+
+
+def _spec(tmp_path: Path, name: str = "s", body: str = SPEC, overrides: tuple[str, ...] = ()) -> SearchSpec:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(body.format(name=name))
+    return load_spec(path, overrides)
+
+
+def test_spec_expands_vary_and_round_trips(tmp_path):
+    spec = _spec(tmp_path)
+    assert [m.label for m in spec.methods] == ["random", "REA", "xgb/uniform/200", "xgb/mutation/200"]
+    assert spec.methods[3].params["selector"] == "mutation"
+    again = tmp_path / "again.toml"
+    from suite.experiment.spec import to_toml
+
+    again.write_text(to_toml(spec.as_toml_dict()))
+    assert load_spec(again) == spec
+
+
+@pytest.mark.parametrize("change, message", [
+    ('method = "random"', "unknown method"),
+    ("queries = 40", "budget.queries"),
+    ('noise = "sample"', "objective"),
+    ('vary = {{ selector = ["uniform", "mutation"], subset_size = [200] }}', "unknown selector"),
+])
+def test_bad_specs_fail_with_one_line(tmp_path, change, message):
+    replacement = {
+        'method = "random"': 'method = "annealing"',
+        "queries = 40": "queries = -3",
+        'noise = "sample"': 'noise = "median"',
+        'vary = {{ selector = ["uniform", "mutation"], subset_size = [200] }}': 'vary = {{ selector = ["psychic"] }}',
+    }[change]
+    with pytest.raises(InvalidSpec, match=message) as err:
+        _spec(tmp_path, body=SPEC.replace(change, replacement, 1))
+    assert "\n" not in str(err.value)
+
+
+def test_resume_and_jobs_give_identical_outputs(tmp_path):
+    spec = _spec(tmp_path)
+    a, n, now = run_searches(spec, tmp_path / "one")
+    assert (n, now) == (12, 12)
+    directory, _, first = run_searches(spec, tmp_path / "two", max_runs=5)
+    assert first == 5 and not (directory / "records.parquet").exists()
+    _, _, rest = run_searches(spec, tmp_path / "two", jobs=2)
+    assert rest == 7
+    for name in ("records.parquet", "trajectories.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(a / name), pd.read_parquet(directory / name))
+    _, _, again = run_searches(spec, tmp_path / "one")
+    assert again == 0  # nothing is re-run
+
+
+def test_report_writes_tables_and_figures(tmp_path):
+    directory, _, _ = run_searches(_spec(tmp_path), tmp_path)
+    written = {Path(p).name for p in write_report(directory)}
+    assert {"seg.md", "final.md", "queries_to_target.png", "anytime_test_vs_t.pdf", "regret_vs_t.png"} <= written
+    seg = pd.read_csv(directory / "report" / "seg.csv")
+    assert set(seg["target"]) == {"optimum", "top 0.01%", "top 0.1%", "top 1%"}
+    rnd = seg[seg["target"] == "top 1%"]["expected_random"].iloc[0]
+    assert rnd == pytest.approx((15625 + 1) / (159 + 1))
+
+
+def test_cli_runs_a_search_spec(tmp_path):
+    path = tmp_path / "cli.toml"
+    path.write_text(SPEC.format(name="cli"))
+    out = subprocess.run([sys.executable, "-m", "suite.cli", "run", str(path), "--results", str(tmp_path / "r"),
+                          "--set", "seeds=1", "--set", "budget.queries=20"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "4 search runs" in out.stdout
+    records = pd.read_parquet(tmp_path / "r" / "cli" / "records.parquet")
+    assert (records["n_queries"] == 20).all()
