@@ -42,26 +42,9 @@ def test_budget_spec_errors_name_the_key(tmp_path):
 
 
 def _nb101_fixture(root):
-    """An official-layout NB-101 tfrecord of 300 cells at 4/12/36/108 epochs, converted under ``root``.
+    from suite.testing.nb101 import converted_fixture
 
-    Accuracy grows with the number of conv3x3 ops plus noise that shrinks with the budget,
-    so predictors have signal to learn and budgets agree more the longer they are.
-    """
-    from suite.data.importers.nb101_tfrecord import convert
-    from suite.testing.nb101 import Run, random_cells, write_nb101_tfrecord
-
-    rng = np.random.default_rng(5)
-    runs = []
-    for matrix, ops in random_cells(300, rng):
-        quality = 0.8 + 0.02 * sum(o == "conv3x3-bn-relu" for o in ops) + rng.normal(0, 0.01)
-        for budget in (4, 12, 36, 108):
-            for _ in range(3):
-                acc = quality + rng.normal(0, 0.2 / budget)
-                runs.append(Run(matrix, ops, budget, (acc - 0.1, acc - 0.05, acc - 0.06, budget * 5.0),
-                                (acc, acc - 0.01, acc - 0.02, budget * 10.0), 1_000_000))
-    write_nb101_tfrecord(root / "fixture.tfrecord", runs)
-    convert(root / "fixture.tfrecord", root / "cache")
-    return root / "cache"
+    return converted_fixture(root)
 
 
 def test_nb101_configs_run_on_a_generated_official_file(tmp_path):

@@ -105,3 +105,23 @@ def test_cli_runs_a_search_spec(tmp_path):
     assert "4 search runs" in out.stdout
     records = pd.read_parquet(tmp_path / "r" / "cli" / "records.parquet")
     assert (records["n_queries"] == 20).all()
+
+
+def test_nb101_search_configs_run_on_a_generated_official_file(tmp_path):
+    """anytime-nb101 and mauch-subset need the official file; here a 300-cell official-layout tfrecord."""
+    from suite.cli import main
+    from suite.testing.nb101 import converted_fixture
+
+    cache = converted_fixture(tmp_path)
+    small = ["--set", "seeds=1", "--set", "budget.queries=30"]
+    assert main(["--root", str(cache), "reproduce", "anytime-nb101", "--results", str(tmp_path / "r"), *small]) == 0
+    rec = pd.read_parquet(tmp_path / "r" / "anytime-nb101" / "records.parquet")
+    assert set(rec["benchmark"]) == {"nb101"} and rec["n_queries"].max() == 30
+    assert rec["label"].nunique() == 6
+    subset = [*small, "--set", 'methods=[{method="random"}, {label="xgb", method="predictor", params={predictor="xgb", '
+              'n_init=10, batch=10}, vary={selector=["uniform", "mutation", "diverse", "cluster", "guided"], subset_size=[20]}}]']
+    assert main(["--root", str(cache), "reproduce", "mauch-subset", "--results", str(tmp_path / "r"), *subset]) == 0
+    seg = pd.read_csv(tmp_path / "r" / "mauch-subset" / "report" / "seg.csv")
+    import suite
+
+    assert len(seg) == 6 * 4 and (seg["n_pool"] == len(suite.load("nb101", "cifar10", root=cache))).all()

@@ -7,6 +7,7 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -67,3 +68,26 @@ def random_cells(n: int, rng: np.random.Generator, *, vertices: int = 7) -> list
             seen.add(key)
             cells.append((tuple(tuple(int(v) for v in row) for row in m), ops))
     return cells
+
+
+def converted_fixture(root: Path, n_cells: int = 300, seed: int = 5) -> Path:
+    """An official-layout NB-101 tfrecord of ``n_cells`` cells at 4/12/36/108 epochs, converted under ``root``.
+
+    Accuracy grows with the number of conv3x3 ops plus noise that shrinks with the budget,
+    so predictors have signal to learn and budgets agree more the longer they are.
+    """
+    from ..data.importers.nb101_tfrecord import convert
+
+    root = Path(root)
+    rng = np.random.default_rng(seed)
+    runs = []
+    for matrix, ops in random_cells(n_cells, rng):
+        quality = 0.8 + 0.02 * sum(o == "conv3x3-bn-relu" for o in ops) + rng.normal(0, 0.01)
+        for budget in (4, 12, 36, 108):
+            for _ in range(3):
+                acc = quality + rng.normal(0, 0.2 / budget)
+                runs.append(Run(matrix, ops, budget, (acc - 0.1, acc - 0.05, acc - 0.06, budget * 5.0),
+                                (acc, acc - 0.01, acc - 0.02, budget * 10.0), 1_000_000))
+    write_nb101_tfrecord(root / "fixture.tfrecord", runs)
+    convert(root / "fixture.tfrecord", root / "cache")
+    return root / "cache"
