@@ -34,7 +34,7 @@ Non-finite predictions rank last.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -118,7 +118,7 @@ class EvolutionaryAcquisition(Selector):
         contenders = rng.integers(0, len(scores), size=(m, self.tournament))
         return contenders[np.arange(m), np.argmax(scores[contenders], axis=1)]
 
-    def _children(self, genome, parents: np.ndarray, scores: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def _children(self, genome: Any, parents: np.ndarray, scores: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """``population`` child ids (crossover of two winners, else a mutation of the first)."""
         m = self.population
         a = parents[self._winners(scores, m, rng)]

@@ -50,6 +50,10 @@ class SearchSpace(ABC):
         """int64 codes of the stored rows, from the ``structure_columns`` of ``archs.parquet``."""
         raise NotImplementedError(f"{self.name} has no structure codes")
 
+    def structure_miss_is_final(self, spec: Any) -> bool:
+        """Whether a miss of :meth:`structure_lookup` proves ``spec`` is not in the table (no hashing needed)."""
+        return False
+
     def is_valid(self, spec: Any) -> bool:
         """Whether ``spec`` is a valid architecture of this space (in a table or not)."""
         try:

@@ -413,6 +413,10 @@ class NB101Space(SearchSpace):
             out[i] = hit
         return out
 
+    def structure_miss_is_final(self, spec: Any) -> bool:
+        """True for matrix+ops specs and arch strings: the lookup tried every relabelling (exact isomorphism)."""
+        return not (isinstance(spec, str) and ";" not in spec)
+
     def is_valid(self, spec: Any) -> bool:
         """Validity without hashing: parse, prune and check the pruned cell (hashes are always valid)."""
         if isinstance(spec, str) and _HEX32.fullmatch(spec.strip().lower()):
