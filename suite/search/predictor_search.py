@@ -96,7 +96,7 @@ class PredictorSearch(Searcher):
             t2 = time.perf_counter()
             subset = candidates[positions]
             scores = predict(subset)
-            scored += len(subset)
+            scored += len(subset) + int(getattr(selector, "n_scored_", 0))  # + what the selector scored itself
             t3 = time.perf_counter()
             k = min(self.batch, len(subset), oracle.remaining_queries)
             order = np.lexsort((subset, -np.nan_to_num(scores, nan=-np.inf)))  # best first, ties by id

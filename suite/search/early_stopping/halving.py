@@ -88,31 +88,28 @@ def run_bracket(table: BudgetTable, rows: np.ndarray, rungs: list[tuple[int, int
     """Run one bracket on ``rows`` (in draw order) with rungs ``(n_i, column)``; returns its rungs.
 
     Promoted architectures continue the same run (priced by the ledger's ``resume``) and are
-    trained in rank order; ties keep draw order. If the ledger's budget runs out mid-rung, the
-    bracket ends there (the last rung lists only what was trained, nothing promoted).
+    trained in rank order (ties keep their previous order). If the ledger's budget runs out
+    during or right after a rung, the bracket ends there (that rung promotes nobody).
     """
     out: list[Rung] = []
     current, prev = np.asarray(rows, dtype=np.int64), None
     for i, (_, col) in enumerate(rungs):
         k = ledger.train(current, col, from_col=prev)
-        cut = k < len(current)
         current = current[:k]
-        if not len(current):
+        if not k:
             break
         values = table.valid[current, col]
-        last = i == len(rungs) - 1
-        scores = values if (ranker is None or last) else np.asarray(ranker.scores(current, col), dtype=np.float64)
-        promoted = np.zeros(len(current), dtype=bool)
-        if not (last or cut):
-            order = np.argsort(-scores, kind="stable")[: rungs[i + 1][0]]
-            if ranker is not None:
-                order = order[np.asarray(ranker.keep(current[order], col), dtype=bool)]
-            promoted[order] = True
-            out.append(Rung(int(table.budgets[col]), current, values, scores, promoted))
-            current, prev = current[order], col
-            continue
+        go_on = i < len(rungs) - 1 and not ledger.exhausted
+        scores = np.asarray(ranker.scores(current, col), dtype=np.float64) if (ranker and go_on) else values
+        promoted = np.zeros(k, dtype=bool)
+        order = np.argsort(-scores, kind="stable")[: rungs[i + 1][0]] if go_on else np.empty(0, np.int64)
+        if ranker is not None and len(order):
+            order = order[np.asarray(ranker.keep(current[order], col), dtype=bool)]
+        promoted[order] = True
         out.append(Rung(int(table.budgets[col]), current, values, scores, promoted))
-        break
+        current, prev = current[order], col
+        if not go_on:
+            break
     return out
 
 

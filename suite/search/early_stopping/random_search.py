@@ -16,7 +16,7 @@ import pandas as pd
 from ...predictors.early_stopping import prob_not_better
 from .accounting import Ledger, Stream
 from .halving import HalvingResult
-from .srm_rule import SRMRule, srm_features
+from .srm_rule import SRMRule
 from .tables import BudgetTable
 
 __all__ = ["random_search"]
@@ -38,21 +38,21 @@ def random_search(
     ``promoted`` = trained on); empty for full training.
     """
     n = table.n if n is None else int(n)
+    tau = None if rule is None else rule.tau_column(table)  # refuses schedule tables up front
     rows = Stream(table.n, rng).take(n)
     ledger = Ledger(table, resume=resume)
     last = len(table.budgets) - 1
     cols = ["rung", "budget", "id", "value", "score", "sigma", "p_not_better", "promoted"]
-    if rule is None or n <= rule.n_train:
+    if rule is None or tau is None or n <= rule.n_train:
         ledger.train(rows, last)
         return HalvingResult.from_ledger(ledger, pd.DataFrame(columns=cols), n)
 
-    tau = rule.tau_column(table)
     full = list(rows[: rule.n_train])
     ledger.train(full, last)
     y_best = float(table.final_valid[full].max())
     rest = rows[rule.n_train :]
     model = rule.fit(table, full)
-    mean, sigma = model.predict_with_std(srm_features(table, rest, tau))
+    mean, sigma = model.predict(rest, tau)
     p = np.full(len(rest), np.nan)
     kept = np.zeros(len(rest), dtype=bool)
     new = 0
@@ -68,7 +68,7 @@ def random_search(
         new += 1
         if rule.refit_every and new % rule.refit_every == 0 and i + 1 < len(rest):
             model = rule.fit(table, full)
-            mean[i + 1 :], sigma[i + 1 :] = model.predict_with_std(srm_features(table, rest[i + 1 :], tau))
+            mean[i + 1 :], sigma[i + 1 :] = model.predict(rest[i + 1 :], tau)
     decisions = pd.DataFrame({"rung": 0, "budget": int(table.budgets[tau]), "id": table.ids[rest],
                               "value": table.valid[rest, tau], "score": mean, "sigma": sigma, "p_not_better": p,
                               "promoted": kept})

@@ -9,7 +9,7 @@ trained architecture's final value with a standard deviation (the SRM's cross-va
 and :func:`~suite.predictors.early_stopping.should_stop` stops it when
 ``P(final <= y_best) >= delta`` (``y_best``: best final value trained so far).
 
-* :class:`SRMRule` — random search (paper section 4): the first ``n_train`` architectures are
+* :class:`SRMRule` — random search: the first ``n_train`` architectures are
   trained fully to fit the SRM; every later one is trained to ``tau`` (a fraction of the
   maximum budget, 25 % by default), then stopped or trained on; optionally the SRM is refit
   every ``refit_every`` new full curves. The loop is :func:`.random_search.random_search`.
@@ -19,9 +19,13 @@ and :func:`~suite.predictors.early_stopping.should_stop` stops it when
   *final* value (from the prefix observed at the rung) instead of the value observed at the
   rung, and a promoted architecture is not trained further if Baker's rule says it cannot beat
   the best full training so far (``delta``; None turns this off). The SRM is fitted on the full
-  curves of the architectures Hyperband itself trained to the maximum budget, refit before every
-  bracket once there are ``n_train`` of them; until then the rungs rank by observed values
-  (plain Hyperband).
+  curves of the architectures Hyperband itself trained to the maximum budget, between brackets:
+  first once there are ``n_train`` of them, then again after every ``refit_every`` more; until
+  the first fit the rungs rank by observed values (plain Hyperband).
+
+``sigma="robust"`` (both) replaces the SRM's RMSE sigma by a robust scale of its out-of-fold
+errors (:class:`FittedSRM`), an addition of this package: on NB-201 the RMSE is inflated by a
+few diverged cells and the rule then stops little.
 
 The SRM here needs a table whose budgets are points of one curve (:func:`~.tables.curve_table`):
 on a schedule table the "prefix" would mix separate runs.
@@ -34,6 +38,7 @@ from typing import Any, Sequence
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.model_selection import KFold
 
 from ...errors import NasSuiteError
 from ...predictors.early_stopping import should_stop
@@ -41,7 +46,7 @@ from ...predictors.lcurve import SequentialRegressionModel
 from .accounting import Ledger
 from .tables import BudgetTable
 
-__all__ = ["SRMRanker", "SRMRule", "default_srm", "fit_srm", "srm_features"]
+__all__ = ["FittedSRM", "SRMRanker", "SRMRule", "default_srm", "srm_features"]
 
 
 def srm_features(table: BudgetTable, rows: Any, col: int | None = None) -> np.ndarray:
@@ -61,10 +66,60 @@ def default_srm(table: BudgetTable, cols: Sequence[int], random_state: int = 0) 
                                      base="nusvr_rbf", search=0, sigma_folds=5, random_state=random_state)
 
 
-def fit_srm(model: Any, table: BudgetTable, rows: Any) -> Any:
-    """A fresh clone of ``model`` fitted on the full curves of ``rows`` (duplicates dropped)."""
-    rows = np.unique(np.asarray(rows, dtype=np.int64))
-    return clone(model).fit(srm_features(table, rows), table.final_valid[rows])
+class FittedSRM:
+    """A fitted SRM plus the sigma the rule uses: the model's own, or a robust one per budget.
+
+    ``sigma="model"``: the SRM's ``predict_with_std`` sigma (its CV RMSE over the training
+    curves; Baker et al.'s choice). ``sigma="robust"``: ``1.4826 * MAD`` of 5-fold out-of-fold
+    residuals when predicting the final value from the prefix up to each budget column. The
+    RMSE is dominated by the few diverged cells of NB-201 (final ~10 %, predicted ~60 %), which
+    makes the Gaussian rule very conservative near the top of the ranking; the robust scale
+    measures the typical error instead (an addition of this package, not in the paper).
+    """
+
+    def __init__(self, model: Any, table: BudgetTable, rows: Any, *, cols: Sequence[int] = (), sigma: str = "model",
+                 random_state: int = 0) -> None:
+        if sigma not in ("model", "robust"):
+            raise NasSuiteError(f"sigma must be 'model' or 'robust', got {sigma!r}")
+        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        X, y = srm_features(table, rows), table.final_valid[rows]
+        self.table = table
+        self.sigma_: dict[int, float] = {}
+        if sigma == "robust":
+            self.sigma_ = _robust_sigma(model, X, y, len(table.budgets), [int(c) for c in cols], random_state)
+            model = _without_cv(model)  # its own CV sigma would go unused
+        self.model_ = clone(model).fit(X, y)
+
+    def predict(self, rows: Any, col: int) -> tuple[np.ndarray, np.ndarray]:
+        """Predicted final values and sigmas of ``rows`` observed up to budget column ``col``."""
+        mean, std = self.model_.predict_with_std(srm_features(self.table, rows, col))
+        if self.sigma_:
+            std = np.full(len(mean), self.sigma_[int(col)])
+        return mean, std
+
+
+def _without_cv(model: Any) -> Any:
+    """An unfitted copy of ``model`` that skips computing its own sigma (SRM: ``sigma_folds=0``)."""
+    out = clone(model)
+    if "sigma_folds" in out.get_params():
+        out.set_params(sigma_folds=0)
+    return out
+
+
+def _robust_sigma(model: Any, X: np.ndarray, y: np.ndarray, m: int, cols: list[int], random_state: int) -> dict[int, float]:
+    """``{col: 1.4826 MAD}`` of 5-fold out-of-fold residuals predicting ``y`` from the prefix to ``col``
+    (``X``: full curves in its first ``m`` columns, static features after)."""
+    if len(y) < 5:
+        raise NasSuiteError(f"a robust sigma needs >= 5 training curves, got {len(y)}")
+    inner = _without_cv(model)
+    oof = {c: np.empty(len(y)) for c in cols}
+    for train, test in KFold(5, shuffle=True, random_state=random_state).split(X):
+        fitted = clone(inner).fit(X[train], y[train])
+        for c in cols:
+            prefix = X[test].copy()
+            prefix[:, c + 1 : m] = np.nan
+            oof[c][test] = fitted.predict(prefix)
+    return {c: float(1.4826 * np.median(np.abs((y - p) - np.median(y - p)))) for c, p in oof.items()}
 
 
 def _check_curves(table: BudgetTable) -> None:
@@ -88,17 +143,20 @@ class SRMRule:
         Stop when ``P(final <= y_best) >= delta`` (Baker et al.: 0.99).
     refit_every
         Refit the SRM after this many new full curves (None/0: never refit).
+    sigma
+        ``"model"`` (the SRM's CV RMSE, Baker's) or ``"robust"`` (see :class:`FittedSRM`).
     model
         Unfitted estimator with ``fit`` and ``predict_with_std`` on :func:`srm_features`
         (e.g. ``suite.predictors.make("srm", bench)``); None: :func:`default_srm` at ``tau``.
     random_state
-        Seed of the default SRM (CV folds).
+        Seed of the default SRM's and the robust sigma's CV folds.
     """
 
     n_train: int = 100
     tau: float = 0.25
     delta: float = 0.99
     refit_every: int | None = 10
+    sigma: str = "model"
     model: Any = None
     random_state: int = 0
 
@@ -109,6 +167,8 @@ class SRMRule:
             raise NasSuiteError(f"tau is a fraction of the maximum budget in (0, 1), got {self.tau}")
         if not 0 < self.delta <= 1:
             raise NasSuiteError(f"delta must lie in (0, 1], got {self.delta}")
+        if self.sigma not in ("model", "robust"):
+            raise NasSuiteError(f"sigma must be 'model' or 'robust', got {self.sigma!r}")
 
     def tau_column(self, table: BudgetTable) -> int:
         """Budget column observed before a decision (must lie below the maximum budget)."""
@@ -118,57 +178,65 @@ class SRMRule:
             raise NasSuiteError(f"tau={self.tau} of {table.max_budget} epochs snaps to the maximum budget; use a smaller tau")
         return col
 
-    def fit(self, table: BudgetTable, rows: Any) -> Any:
-        """The SRM fitted on the full curves of ``rows``."""
-        model = default_srm(table, [self.tau_column(table)], self.random_state) if self.model is None else self.model
-        return fit_srm(model, table, rows)
+    def fit(self, table: BudgetTable, rows: Any) -> FittedSRM:
+        """The SRM fitted on the full curves of ``rows``; predict with ``.predict(rows, tau_column)``."""
+        tau = self.tau_column(table)
+        model = default_srm(table, [tau], self.random_state) if self.model is None else self.model
+        return FittedSRM(model, table, rows, cols=[tau], sigma=self.sigma, random_state=self.random_state)
 
 
 class SRMRanker:
     """Hyperband's rung ranking by the SRM's predicted final value, plus Baker's stop rule.
 
     Implements :class:`~.halving.Ranker`. ``rung_cols`` are the budget columns the brackets
-    rank at (one SRM per prefix); see the module docstring for the exact procedure.
+    rank at (one SRM per prefix); see the module docstring for the exact procedure and
+    :class:`SRMRule` for ``n_train``, ``delta`` (None: rank only, never stop), ``refit_every``,
+    ``sigma``, ``model`` and ``random_state``. Fits happen in :meth:`prepare`, between brackets.
     """
 
     def __init__(self, table: BudgetTable, rung_cols: Sequence[int], *, n_train: int = 20, delta: float | None = 0.99,
-                 model: Any = None, random_state: int = 0) -> None:
+                 refit_every: int | None = 10, sigma: str = "model", model: Any = None, random_state: int = 0) -> None:
         _check_curves(table)
         if n_train < 5:
             raise NasSuiteError(f"n_train must be >= 5 (the SRM's sigma is a 5-fold CV RMSE), got {n_train}")
         if delta is not None and not 0 < delta <= 1:
             raise NasSuiteError(f"delta must lie in (0, 1] or be None, got {delta}")
+        if sigma not in ("model", "robust"):
+            raise NasSuiteError(f"sigma must be 'model' or 'robust', got {sigma!r}")
         last = len(table.budgets) - 1
-        cols = sorted({int(c) for c in rung_cols if int(c) < last})
+        self.cols = sorted({int(c) for c in rung_cols if int(c) < last}) or [0]
         self.table = table
         self.n_train = int(n_train)
         self.delta = delta
-        self.model = default_srm(table, cols or [0], random_state) if model is None else model
-        self.fitted_: Any = None
+        self.refit_every = int(refit_every or 0)
+        self.sigma = sigma
+        self.random_state = random_state
+        self.model = default_srm(table, self.cols, random_state) if model is None else model
+        self.fitted_: FittedSRM | None = None
         self.n_fit_ = 0
         self.y_best_ = -np.inf
 
     def prepare(self, ledger: Ledger) -> None:
-        """Refit on every distinct architecture trained to the maximum budget (once >= n_train)."""
+        """Fit on every distinct architecture trained to the maximum budget once there are
+        ``n_train``; refit when ``refit_every`` more have been (0/None: never refit)."""
         full = np.unique(ledger.final_rows())
         if len(full):
             self.y_best_ = float(self.table.final_valid[full].max())
-        if len(full) >= self.n_train and len(full) != self.n_fit_:
-            self.fitted_ = fit_srm(self.model, self.table, full)
+        due = self.fitted_ is None or (self.refit_every > 0 and len(full) - self.n_fit_ >= self.refit_every)
+        if len(full) >= self.n_train and due:
+            self.fitted_ = FittedSRM(self.model, self.table, full, cols=self.cols, sigma=self.sigma,
+                                     random_state=self.random_state)
             self.n_fit_ = len(full)
-
-    def _predict(self, rows: np.ndarray, col: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.fitted_.predict_with_std(srm_features(self.table, rows, col))
 
     def scores(self, rows: np.ndarray, col: int) -> np.ndarray:
         """Predicted final values (observed values at ``col`` while the SRM is not fitted yet)."""
         if self.fitted_ is None:
             return self.table.valid[rows, col]
-        return self._predict(rows, col)[0]
+        return self.fitted_.predict(rows, col)[0]
 
     def keep(self, rows: np.ndarray, col: int) -> np.ndarray:
         """False where Baker's rule stops the promoted architecture (all True before the first fit)."""
         if self.fitted_ is None or self.delta is None:
             return np.ones(len(rows), dtype=bool)
-        mean, std = self._predict(rows, col)
+        mean, std = self.fitted_.predict(rows, col)
         return ~should_stop(mean, std, self.y_best_, self.delta)
