@@ -100,7 +100,7 @@ def run_bracket(table: BudgetTable, rows: np.ndarray, rungs: list[tuple[int, int
             break
         values = table.valid[current, col]
         go_on = i < len(rungs) - 1 and not ledger.exhausted
-        scores = np.asarray(ranker.scores(current, col), dtype=np.float64) if (ranker and go_on) else values
+        scores = np.asarray(ranker.scores(current, col), dtype=np.float64) if (ranker is not None and go_on) else values
         promoted = np.zeros(k, dtype=bool)
         order = np.argsort(-scores, kind="stable")[: rungs[i + 1][0]] if go_on else np.empty(0, np.int64)
         if ranker is not None and len(order):
