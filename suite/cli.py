@@ -192,6 +192,13 @@ def _run_spec(spec: Any, args: argparse.Namespace) -> Path:
         print(f"{directory}: budget correlations -> {directory / 'records.parquet'}")
         return directory
     address = args.scheduler if args.backend == "dask" else args.address
+    from .experiment.early_stop_runs import EarlyStopSpec, run_early_stop_experiment
+
+    if isinstance(spec, EarlyStopSpec):
+        directory, n_runs, n_now = run_early_stop_experiment(spec, args.results, backend=args.backend, jobs=args.jobs,
+                                                             address=address, data_root=args.root)
+        print(f"{directory}: {n_runs} early-stopping runs ({n_now} run now) -> {directory / 'records.parquet'}")
+        return directory
     if isinstance(spec, SearchSpec):
         directory, n_runs, n_now = run_searches(spec, args.results, backend=args.backend, jobs=args.jobs,
                                                 address=address, data_root=args.root)

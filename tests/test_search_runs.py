@@ -130,3 +130,29 @@ def test_nb101_search_configs_run_on_a_generated_official_file(tmp_path):
     import suite
 
     assert len(seg) == 6 * 4 and (seg["n_pool"] == len(suite.load("nb101", "cifar10", root=cache))).all()
+
+
+def test_early_stopping_config_runs_and_reports(tmp_path):
+    from suite.cli import main
+
+    args = ["reproduce", "early-stop-nb201", "--results", str(tmp_path), "--set", "seeds=2",
+            "--set", 'methods=["full", "hyperband", "srm-random"]']
+    assert main(args) == 0
+    rec = pd.read_parquet(tmp_path / "early-stop-nb201" / "records.parquet")
+    assert sorted(rec["method"]) == ["full", "full", "hyperband", "hyperband", "srm-random", "srm-random"]
+    assert (rec.loc[rec["method"] == "full", "speedup"] == 1.0).all()
+    assert (rec.loc[rec["method"] == "hyperband", "speedup"] > 1.0).all()  # measured 4.2 and 9.3 on seeds 0, 1
+    text = (tmp_path / "early-stop-nb201" / "report" / "speedup.md").read_text()
+    assert "| 22 | 0.831 |" in text  # Spearman of epoch 22 with epoch 200 over the 200 cells with curves
+    assert main(args) == 0  # resumed: nothing re-runs, outputs rewritten identically
+    pd.testing.assert_frame_equal(rec, pd.read_parquet(tmp_path / "early-stop-nb201" / "records.parquet"))
+
+
+def test_early_stopping_spec_errors(tmp_path):
+    cfg = tmp_path / "e.toml"
+    cfg.write_text('kind = "early_stopping"\nbenchmark = "nb201"\nmethods = ["full", "psychic"]\n')
+    with pytest.raises(InvalidSpec, match="unknown early-stopping method 'psychic'"):
+        load_spec(cfg)
+    cfg.write_text('kind = "early_stopping"\nbenchmark = "nb201"\nmethods = ["full"]\n[params]\netta = 3\n')
+    with pytest.raises(InvalidSpec, match="unknown parameter params.'etta'"):
+        load_spec(cfg)

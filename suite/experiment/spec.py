@@ -137,8 +137,13 @@ def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentSpec
         from .search_runs import parse_search_spec
 
         return parse_search_spec(raw, source=str(p))  # type: ignore[return-value]
+    if kind == "early_stopping":
+        from .early_stop_runs import parse_early_stop_spec
+
+        return parse_early_stop_spec(raw, source=str(p))  # type: ignore[return-value]
     if kind != "predictors":
-        raise InvalidSpec(f"{p}: kind must be \"predictors\" (default), \"budget_correlation\" or \"search\", got {kind!r}")
+        raise InvalidSpec(f"{p}: kind must be \"predictors\" (default), \"budget_correlation\", \"search\" or "
+                          f"\"early_stopping\", got {kind!r}")
     raw = {k: v for k, v in raw.items() if k != "kind"}
     return parse_spec(raw, source=str(p))
 

@@ -1,0 +1,169 @@
+"""Early-stopping experiments: speed-up of successive halving, Hyperband and Baker's SRM rule vs full training.
+
+TOML (``kind = "early_stopping"``)::
+
+    name = "early-stop-nb201"
+    kind = "early_stopping"
+    benchmark = "nb201"
+    dataset = "cifar10"
+    seeds = 100
+    methods = ["full", "sh", "hyperband", "srm-random", "srm-hyperband"]
+    [params]                 # keyword parameters of suite.search.early_stopping.run_early_stopping
+    eta = 3
+    [params.srm-random]      # per-method overrides
+    tau = 0.25
+
+Every (method, seed) is one task for the runner's backends; finished ones are journalled in
+``runs.jsonl`` and not re-run. Outputs in ``results/<name>/``: ``records.parquet`` (one row per
+method and seed: cost, speed-ups, regret), ``trajectories.parquet`` (anytime curves),
+``budget_correlation.parquet`` (Spearman/Kendall of each rung budget with the final value, the
+reason early stopping works or not), ``config.toml`` and ``meta.json``; ``nas-suite report``
+adds the speed-up table and figures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from ..errors import NasSuiteError
+from .spec import InvalidSpec, benchmark_of, check_keys, parse_seeds, required, to_toml
+
+__all__ = ["EarlyStopSpec", "parse_early_stop_spec", "run_early_stop_experiment"]
+
+JOURNAL = "runs.jsonl"
+_TOP = {"name", "description", "kind", "benchmark", "dataset", "seeds", "methods", "params"}
+
+
+@dataclass(frozen=True)
+class EarlyStopSpec:
+    name: str
+    benchmark: str
+    dataset: str
+    methods: tuple[str, ...]
+    seeds: tuple[int, ...]
+    params: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+    def as_toml_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self.description, "kind": "early_stopping",
+                "benchmark": self.benchmark, "dataset": self.dataset, "seeds": list(self.seeds),
+                "methods": list(self.methods), "params": dict(self.params)}
+
+    def method_params(self, method: str) -> dict[str, Any]:
+        shared = {k: v for k, v in self.params.items() if not isinstance(v, Mapping)}
+        return {**shared, **dict(self.params.get(method, {}))}
+
+
+def parse_early_stop_spec(raw: Mapping[str, Any], source: str) -> EarlyStopSpec:
+    from ..search.early_stopping import METHODS
+
+    check_keys(raw, _TOP, source)
+    name = required(raw, "name", str, source)
+    benchmark, dataset = benchmark_of(raw, source)
+    methods = raw.get("methods")
+    if not isinstance(methods, list) or not methods or not all(isinstance(m, str) for m in methods):
+        raise InvalidSpec(f"{source}: methods must be a non-empty list of names from {', '.join(METHODS)}")
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise InvalidSpec(f"{source}: unknown early-stopping method {unknown[0]!r}; available: {', '.join(METHODS)}")
+    params = raw.get("params", {})
+    if not isinstance(params, Mapping):
+        raise InvalidSpec(f"{source}: [params] must be a table")
+    import inspect
+
+    from ..search.early_stopping import run_early_stopping
+
+    allowed = set(inspect.signature(run_early_stopping).parameters) - {"data", "method", "seed", "model"}
+    for key, value in params.items():
+        inner = value if isinstance(value, Mapping) else {key: value}
+        if isinstance(value, Mapping) and key not in METHODS:
+            raise InvalidSpec(f"{source}: params.{key} is a table but {key!r} is not a method")
+        bad = sorted(set(inner) - allowed)
+        if bad:
+            raise InvalidSpec(f"{source}: unknown parameter params.{bad[0]!r}; allowed: {', '.join(sorted(allowed))}")
+    return EarlyStopSpec(name=name, benchmark=benchmark, dataset=dataset, methods=tuple(methods),
+                         seeds=parse_seeds(raw, source), params={k: (dict(v) if isinstance(v, Mapping) else v)
+                                                                 for k, v in params.items()},
+                         description=str(raw.get("description", "")))
+
+
+_TABLES: dict[tuple[str, str, str | None], Any] = {}
+
+
+def _table(spec: EarlyStopSpec, data_root: str | None) -> Any:
+    from ..data.benchmark import load
+    from ..search.early_stopping import curve_table
+
+    key = (spec.benchmark, spec.dataset, data_root)
+    if key not in _TABLES:
+        _TABLES[key] = curve_table(load(spec.benchmark, spec.dataset, root=data_root))
+    return _TABLES[key]
+
+
+def run_one(spec_dict: dict[str, Any], method: str, seed: int, data_root: str | None) -> dict[str, Any]:
+    """One (method, seed); returns the journal entry (frames as records). Picklable."""
+    from ..search.early_stopping import run_early_stopping
+
+    spec = parse_early_stop_spec(spec_dict, spec_dict["name"])
+    try:
+        run = run_early_stopping(_table(spec, data_root), method, seed=seed, **spec.method_params(method))
+    except (ValueError, TypeError) as err:
+        raise NasSuiteError(f"{method} seed {seed}: {err}") from None
+    traj = run.trajectory.assign(method=method, seed=seed)
+    return {"key": f"{method}|seed={seed}", "summary": run.summary.to_dict("records"),
+            "trajectory": {c: traj[c].tolist() for c in traj.columns}}
+
+
+def run_early_stop_experiment(spec: EarlyStopSpec, results_root: str | os.PathLike[str] = "results", *,
+                              backend: str = "local", jobs: int = 1, address: str | None = None,
+                              data_root: str | os.PathLike[str] | None = None) -> tuple[Path, int, int]:
+    """Run (or resume) every (method, seed); returns ``(directory, n_runs, n_run_now)``."""
+    from ..search.early_stopping import budget_rank_correlation, rung_budgets
+    from .backends import execute
+    from .files import atomic_output, provenance, write_atomic, write_config_once
+    from .runner import _Journal, read_journal
+
+    directory = Path(results_root) / spec.name
+    directory.mkdir(parents=True, exist_ok=True)
+    write_config_once(directory, to_toml(spec.as_toml_dict()))
+    root = None if data_root is None else str(data_root)
+    table = _table(spec, root)
+    tasks = [(m, s) for m in spec.methods for s in spec.seeds]
+    done = read_journal(directory / JOURNAL)
+    todo = [(m, s) for m, s in tasks if f"{m}|seed={s}" not in done]
+    journal = _Journal(directory / JOURNAL)
+    spec_dict = spec.as_toml_dict()
+    try:
+        for entry in execute(backend, run_one, [(spec_dict, m, s, root) for m, s in todo], jobs=jobs, address=address):
+            journal.append(entry)
+            done[entry["key"]] = json.loads(json.dumps(entry, sort_keys=True))  # exactly what a resume reads back
+    finally:
+        journal.close()
+    keys = [f"{m}|seed={s}" for m, s in tasks]
+    records = _lead(pd.DataFrame([row for k in keys for row in done[k]["summary"]]), ["method", "seed"])
+    traj = _lead(pd.concat([pd.DataFrame(done[k]["trajectory"]) for k in keys], ignore_index=True),
+                 ["method", "seed", "step", "id"])
+    eta = spec.method_params("hyperband").get("eta", 3)
+    correlation = budget_rank_correlation(table, rung_budgets(table, eta=eta))
+    for name, frame in (("records.parquet", records), ("trajectories.parquet", traj),
+                        ("budget_correlation.parquet", correlation)):
+        with atomic_output(directory / name) as tmp:
+            frame.to_parquet(tmp, index=False)
+    from ..data.benchmark import load
+
+    meta = {"name": spec.name, "kind": "early_stopping", "runs": len(tasks), "backend": backend, "jobs": jobs,
+            "candidates": int(len(table.ids)) if hasattr(table, "ids") else None,
+            **provenance(load(spec.benchmark, spec.dataset, root=root))}
+    write_atomic(directory / "meta.json", json.dumps(meta, indent=2, default=str) + "\n")
+    return directory, len(tasks), len(todo)
+
+
+def _lead(frame: pd.DataFrame, first: list[str]) -> pd.DataFrame:
+    """Columns ``first`` first, the rest in name order (the journal stores keys sorted)."""
+    return frame[[c for c in first if c in frame] + sorted(c for c in frame if c not in first)]
