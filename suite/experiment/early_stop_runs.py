@@ -37,7 +37,7 @@ from .spec import InvalidSpec, benchmark_of, check_keys, parse_seeds, required, 
 __all__ = ["EarlyStopSpec", "parse_early_stop_spec", "run_early_stop_experiment"]
 
 JOURNAL = "runs.jsonl"
-_TOP = {"name", "description", "kind", "benchmark", "dataset", "seeds", "methods", "params"}
+_TOP = {"name", "description", "kind", "benchmark", "dataset", "seeds", "methods", "params", "budgets"}
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,14 @@ class EarlyStopSpec:
     seeds: tuple[int, ...]
     params: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    #: "curve": epochs of one run's learning curve (resumable; NB-201); "schedules": separate
+    #: runs of each schedule (NB-101's 4/12/36/108 epochs; not resumable, no SRM rule)
+    budgets: str = "curve"
 
     def as_toml_dict(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "kind": "early_stopping",
                 "benchmark": self.benchmark, "dataset": self.dataset, "seeds": list(self.seeds),
-                "methods": list(self.methods), "params": dict(self.params)}
+                "methods": list(self.methods), "budgets": self.budgets, "params": dict(self.params)}
 
     def method_params(self, method: str) -> dict[str, Any]:
         shared = {k: v for k, v in self.params.items() if not isinstance(v, Mapping)}
@@ -87,22 +90,29 @@ def parse_early_stop_spec(raw: Mapping[str, Any], source: str) -> EarlyStopSpec:
         bad = sorted(set(inner) - allowed)
         if bad:
             raise InvalidSpec(f"{source}: unknown parameter params.{bad[0]!r}; allowed: {', '.join(sorted(allowed))}")
-    return EarlyStopSpec(name=name, benchmark=benchmark, dataset=dataset, methods=tuple(methods),
+    budgets = raw.get("budgets", "curve")
+    if budgets not in ("curve", "schedules"):
+        raise InvalidSpec(f"{source}: budgets must be \"curve\" (one run's learning curve) or \"schedules\" "
+                          f"(separate runs per schedule, e.g. NB-101's 4/12/36/108), got {budgets!r}")
+    if budgets == "schedules" and any(m.startswith("srm") for m in methods):
+        raise InvalidSpec(f"{source}: the SRM methods need learning curves; use budgets = \"curve\" or drop them")
+    return EarlyStopSpec(name=name, benchmark=benchmark, dataset=dataset, methods=tuple(methods), budgets=budgets,
                          seeds=parse_seeds(raw, source), params={k: (dict(v) if isinstance(v, Mapping) else v)
                                                                  for k, v in params.items()},
                          description=str(raw.get("description", "")))
 
 
-_TABLES: dict[tuple[str, str, str | None], Any] = {}
+_TABLES: dict[tuple[str, str, str | None, str], Any] = {}
 
 
 def _table(spec: EarlyStopSpec, data_root: str | None) -> Any:
     from ..data.benchmark import load
-    from ..search.early_stopping import curve_table
+    from ..search.early_stopping import curve_table, schedule_table
 
-    key = (spec.benchmark, spec.dataset, data_root)
+    key = (spec.benchmark, spec.dataset, data_root, spec.budgets)
     if key not in _TABLES:
-        _TABLES[key] = curve_table(load(spec.benchmark, spec.dataset, root=data_root))
+        build = curve_table if spec.budgets == "curve" else schedule_table
+        _TABLES[key] = build(load(spec.benchmark, spec.dataset, root=data_root))
     return _TABLES[key]
 
 
