@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
@@ -10,6 +9,7 @@ from scipy import stats
 import suite
 from suite.cli import main
 from suite.experiment import InvalidSpec, load_spec
+from suite.testing.nb101 import converted_fixture
 
 
 def test_shipped_budget_config_matches_scipy_on_the_real_table(tmp_path):
@@ -41,14 +41,8 @@ def test_budget_spec_errors_name_the_key(tmp_path):
         load_spec(cfg)
 
 
-def _nb101_fixture(root):
-    from suite.testing.nb101 import converted_fixture
-
-    return converted_fixture(root)
-
-
 def test_nb101_configs_run_on_a_generated_official_file(tmp_path):
-    cache = _nb101_fixture(tmp_path)
+    cache = converted_fixture(tmp_path)
     small = ["--set", "train_sizes=[14, 71]", "--set", "seeds=2", "--set", "test_size=100", "--set", "predictors=[ols,rf]"]
     assert main(["--root", str(cache), "reproduce", "naslib-nb101", "--results", str(tmp_path / "r"), *small]) == 0
     rec = pd.read_parquet(tmp_path / "r" / "naslib-nb101" / "records.parquet")

@@ -14,7 +14,6 @@ from suite.encodings.genome import genome_for
 from suite.errors import NasSuiteError
 from suite.search import Budget, Objective, Oracle, make, objective_tables, run_search
 from suite.search.efficiency import (
-    TARGETS,
     queries_to_target,
     random_search_expected_queries,
     sample_efficiency_gain,

@@ -23,6 +23,7 @@ adds the speed-up table and figures.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from dataclasses import dataclass, field
@@ -78,8 +79,6 @@ def parse_early_stop_spec(raw: Mapping[str, Any], source: str) -> EarlyStopSpec:
     params = raw.get("params", {})
     if not isinstance(params, Mapping):
         raise InvalidSpec(f"{source}: [params] must be a table")
-    import inspect
-
     from ..search.early_stopping import run_early_stopping
 
     allowed = set(inspect.signature(run_early_stopping).parameters) - {"data", "method", "seed", "model"}
@@ -106,13 +105,13 @@ _TABLES: dict[tuple[str, str, str | None, str], Any] = {}
 
 
 def _table(spec: EarlyStopSpec, data_root: str | None) -> Any:
-    from ..data.benchmark import load
     from ..search.early_stopping import curve_table, schedule_table
+    from .runner import cached_load
 
     key = (spec.benchmark, spec.dataset, data_root, spec.budgets)
     if key not in _TABLES:
         build = curve_table if spec.budgets == "curve" else schedule_table
-        _TABLES[key] = build(load(spec.benchmark, spec.dataset, root=data_root))
+        _TABLES[key] = build(cached_load(spec.benchmark, spec.dataset, data_root))
     return _TABLES[key]
 
 
@@ -165,11 +164,10 @@ def run_early_stop_experiment(spec: EarlyStopSpec, results_root: str | os.PathLi
                         ("budget_correlation.parquet", correlation)):
         with atomic_output(directory / name) as tmp:
             frame.to_parquet(tmp, index=False)
-    from ..data.benchmark import load
+    from .runner import cached_load
 
     meta = {"name": spec.name, "kind": "early_stopping", "runs": len(tasks), "backend": backend, "jobs": jobs,
-            "candidates": int(len(table.ids)) if hasattr(table, "ids") else None,
-            **provenance(load(spec.benchmark, spec.dataset, root=root))}
+            "candidates": int(len(table.ids)), **provenance(cached_load(spec.benchmark, spec.dataset, root))}
     write_atomic(directory / "meta.json", json.dumps(meta, indent=2, default=str) + "\n")
     return directory, len(tasks), len(todo)
 

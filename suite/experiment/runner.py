@@ -99,13 +99,18 @@ def plan(spec: ExperimentSpec) -> list[Cell]:
 _BENCH_CACHE: dict[tuple[str, str, str | None], Any] = {}
 
 
-def _bench(spec: ExperimentSpec, data_root: str | None) -> Any:
+def cached_load(benchmark: str, dataset: str, data_root: str | None) -> Any:
+    """One loaded benchmark per worker process, shared by every cell or run it executes."""
     from ..data.benchmark import load
 
-    key = (spec.benchmark, spec.dataset, data_root)
+    key = (benchmark, dataset, data_root)
     if key not in _BENCH_CACHE:
-        _BENCH_CACHE[key] = load(spec.benchmark, spec.dataset, root=data_root)
+        _BENCH_CACHE[key] = load(benchmark, dataset, root=data_root)
     return _BENCH_CACHE[key]
+
+
+def _bench(spec: ExperimentSpec, data_root: str | None) -> Any:
+    return cached_load(spec.benchmark, spec.dataset, data_root)
 
 
 def _inputs(spec: ExperimentSpec, name: str, fidelity: int) -> Any:

@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import NasSuiteError
+from .runner import cached_load
 from .spec import InvalidSpec, benchmark_of, check_keys, parse_seeds, required, to_toml
 
 __all__ = ["SearchSpec", "MethodSpec", "parse_search_spec", "run_searches", "JOURNAL"]
@@ -220,39 +221,25 @@ def run_key(method: MethodSpec, seed: int) -> str:
     return f"{method.label}|seed={seed}"
 
 
-def run_seed(method: MethodSpec, seed: int) -> int:
-    """The run's generator seed: the spec seed, so every method sees the same seed noise and
-    start for seed s (paired comparisons), mixed with nothing else."""
-    return int(seed)
-
-
-_BENCH: dict[tuple[str, str, str | None], Any] = {}
-
-
-def _bench(benchmark: str, dataset: str, data_root: str | None) -> Any:
-    from ..data.benchmark import load
-
-    key = (benchmark, dataset, data_root)
-    if key not in _BENCH:
-        _BENCH[key] = load(benchmark, dataset, root=data_root)
-    return _BENCH[key]
-
-
 def run_one(spec_dict: dict[str, Any], method: MethodSpec, seed: int, data_root: str | None) -> dict[str, Any]:
-    """One search run; returns its journal entry. Picklable, so any backend can run it."""
+    """One search run; returns its journal entry. Picklable, so any backend can run it.
+
+    The run's generator is seeded with the spec seed alone, so for seed s every method sees the
+    same seed noise and the same first draws: comparisons between methods are paired by seed.
+    """
     from ..search import run_search
     from ..search.efficiency import target_sets
     from ..search.oracle import objective_tables
 
     spec = parse_search_spec(spec_dict, source=spec_dict["name"])
-    bench = _bench(spec.benchmark, spec.dataset, data_root)
+    bench = cached_load(spec.benchmark, spec.dataset, data_root)
     objective = spec.objective_obj()
     stop_on = None
     if spec.stop_at_target:
-        tables = objective_tables(bench, objective, np.random.default_rng(run_seed(method, seed)))
+        tables = objective_tables(bench, objective, np.random.default_rng(seed))
         stop_on = target_sets(tables.true, tables.pool, [0.0])[0.0]
     t0 = time.perf_counter()
-    result = run_search(bench, method.method, objective, spec.budget_obj(), seed=run_seed(method, seed),
+    result = run_search(bench, method.method, objective, spec.budget_obj(), seed=seed,
                         params=dict(method.params), stop_on=stop_on)
     seconds = time.perf_counter() - t0
     info = {k: (float(v) if isinstance(v, (int, float, np.floating, np.integer)) else v) for k, v in result.info.items()}
@@ -273,7 +260,7 @@ def run_searches(spec: SearchSpec, results_root: str | os.PathLike[str] = "resul
     directory.mkdir(parents=True, exist_ok=True)
     write_config_once(directory, to_toml(spec.as_toml_dict()))
     root = None if data_root is None else str(data_root)
-    bench = _bench(spec.benchmark, spec.dataset, root)
+    bench = cached_load(spec.benchmark, spec.dataset, root)
     tasks = [(m, s) for m in spec.methods for s in spec.seeds]
     done = read_journal(directory / JOURNAL)
     todo = [(m, s) for m, s in tasks if run_key(m, s) not in done]
@@ -298,17 +285,19 @@ def trajectories(spec: SearchSpec, bench: Any, done: Mapping[str, Mapping[str, A
     """One row per query of every run, re-derived from the journalled ids and the table."""
     from ..search.oracle import Oracle, objective_tables
 
-    objective, budget = spec.objective_obj(), spec.budget_obj()
+    from ..search.oracle import Budget
+
+    objective = spec.objective_obj()
     parts = []
     tables_by_seed: dict[int, Any] = {}
     for m in spec.methods:
         for s in spec.seeds:
-            seed = run_seed(m, s)
-            tables = tables_by_seed.get(seed)
-            if tables is None:
-                tables = tables_by_seed[seed] = objective_tables(bench, objective, np.random.default_rng(seed))
-            oracle = Oracle(bench, objective, _Unlimited(budget), np.random.default_rng(seed), tables=tables)
+            tables = tables_by_seed.get(s)
+            if tables is None:  # the run's generator drew the seed noise first: the same draw here
+                tables = tables_by_seed[s] = objective_tables(bench, objective, np.random.default_rng(s))
             ids = done[run_key(m, s)]["ids"]
+            # replaying exactly the journalled queries: a budget of that many, nothing else
+            oracle = Oracle(bench, objective, Budget(queries=max(len(ids), 1)), np.random.default_rng(s), tables=tables)
             if ids:
                 oracle.query(ids)
             traj = oracle.trajectory()
@@ -316,16 +305,6 @@ def trajectories(spec: SearchSpec, bench: Any, done: Mapping[str, Mapping[str, A
             traj.insert(0, "label", m.label)
             parts.append(traj)
     return pd.concat(parts, ignore_index=True)
-
-
-class _Unlimited:
-    """A budget that never ends: replaying a finished run must not truncate it."""
-
-    queries = None
-    seconds = None
-
-    def __init__(self, budget: Any) -> None:
-        self.original = budget
 
 
 def records(spec: SearchSpec, bench: Any, traj: pd.DataFrame) -> pd.DataFrame:

@@ -70,27 +70,30 @@ class PredictorSearch(Searcher):
         scored = 0
         genome = _LazyGenome(bench)  # built at most once per run
 
+        def features(ids: np.ndarray) -> np.ndarray:  # one object per run: selectors may cache on it
+            return enc[row[np.asarray(ids, dtype=np.int64)]]
+
+
         start = rng.choice(oracle.unqueried(), size=min(self.n_init, len(pool)), replace=False)
         oracle.query(start)
         while not oracle.exhausted:
             candidates = oracle.unqueried()
             if not len(candidates):
                 break
-            queried = oracle.queried
+            queried, observed = oracle.queried, oracle.observed()
             model = P.make(self.predictor, bench, **params)
             if "random_state" in model.get_params() and "random_state" not in params:
                 model.set_params(random_state=int(rng.integers(2**31 - 1)))
             t0 = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                model.fit(X[row[queried]], oracle.observed())
+                model.fit(X[row[queried]], observed)
             t1 = time.perf_counter()
 
             def predict(ids: np.ndarray, model: Any = model) -> np.ndarray:
                 return np.asarray(model.predict(X[row[np.asarray(ids, dtype=np.int64)]]), dtype=np.float64)
 
-            history = SearchHistory(queried=queried, observed=oracle.observed(), predict=predict,
-                                    features=lambda ids: enc[row[np.asarray(ids, dtype=np.int64)]],
+            history = SearchHistory(queried=queried, observed=observed, predict=predict, features=features,
                                     genome=genome, n_archs=len(bench))
             positions = selector.select(candidates, self.subset_size, history=history, rng=rng)
             t2 = time.perf_counter()
