@@ -113,8 +113,8 @@ def test_curves_cover_cells_0_to_199_only(c10):
 
 def test_zero_cost_blocks_present(c10, c100, img):
     for bench, n in ((c10, 725), (c100, 725), (img, 724)):  # README: 725 / 725 / 724 cells
-        assert np.isfinite(bench.metric("zc_params")).sum() == n
-        assert "zc_jacov" in bench.metrics
+        assert np.isfinite(bench.metric("zc_nbsz_params")).sum() == n
+        assert "zc_nbsz_jacov" in bench.metrics
     assert np.isfinite(c10.metric("zc_zcnas_snip")).sum() == 200
     info = c10.info("zc_zcnas_log_synflow")
     assert "ln(1 + synflow)" in info["blocks"][0]["note"]

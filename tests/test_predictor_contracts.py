@@ -132,7 +132,7 @@ def test_hybrid_input_layout(nb201):
     ids = P.measured_ids(nb201, inputs)
     X = P.build_features(nb201, inputs, ids)
     assert X.shape == (len(ids), 30 + 5)
-    np.testing.assert_array_equal(X[:, 30], nb201.metric("zc_synflow")[ids])
+    np.testing.assert_array_equal(X[:, 30], nb201.metric("zc_nbsz_synflow")[ids])
     curve = inputs.with_(encoding=None, proxies=(), curve_epochs=12)
     cids = P.measured_ids(nb201, curve)
     np.testing.assert_array_equal(cids, np.arange(200))  # real curves: cells 0-199

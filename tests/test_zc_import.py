@@ -39,9 +39,9 @@ def test_key_mapping_and_values(shared_data):
     assert keys.tolist() == [NASLIB_CELL]
     bench = suite.load("nb201", "cifar10", root=suite.data.paths.EMBEDDED_DIR)
     i = bench.index_of(NASLIB_CELL)
-    assert bench.metric("zc_synflow")[i] == pytest.approx(41.94876860937543, rel=1e-6)
-    assert bench.metric("zc_flops")[i] == pytest.approx(88.307392, rel=1e-6)
-    assert bench.metric("zc_params")[i] == pytest.approx(0.615386, rel=1e-6)
+    assert bench.metric("zc_nbsz_synflow")[i] == pytest.approx(41.94876860937543, rel=1e-6)
+    assert bench.metric("zc_nbsz_flops")[i] == pytest.approx(88.307392, rel=1e-6)
+    assert bench.metric("zc_nbsz_params")[i] == pytest.approx(0.615386, rel=1e-6)
 
 
 def test_zc_params_agree_with_benchmark_params():
@@ -50,7 +50,7 @@ def test_zc_params_agree_with_benchmark_params():
     (The 11 others differ by exactly one conv's parameters; see tests/test_nb201_space.py.)
     """
     bench = suite.load("nb201", "cifar10", root=suite.data.paths.EMBEDDED_DIR)
-    zc, params = bench.metric("zc_params"), bench.metric("params")
+    zc, params = bench.metric("zc_nbsz_params"), bench.metric("params")
     have = np.isfinite(zc)
     assert have.sum() == 725
     assert np.isclose(zc[have], params[have], atol=1e-6).sum() == 714
@@ -65,7 +65,7 @@ def test_append_to_existing_cache(nb201_without_zc, shared_data, tmp_path):
     written = zc_suite_zero.convert(src, root, dataset="cifar10")
     assert written == [root / "nb201" / "cifar10"]
     after = suite.load("nb201", "cifar10", root=root)
-    assert {"zc_synflow", "zc_nwot", "zc_jacov"} <= set(after.metrics)
+    assert {"zc_nbsz_synflow", "zc_nbsz_nwot", "zc_nbsz_jacov"} <= set(after.metrics)
     np.testing.assert_array_equal(after.metric("valid_acc", schedule=200, seed=777), valid)
     np.testing.assert_array_equal(after.curves("train_acc", ids=[0, 1]).to_numpy(), before.curves("train_acc", ids=[0, 1]).to_numpy())
     assert "zc_nasbench201_partial.json" in {s["file"] for s in after.meta["sources"]}
@@ -73,8 +73,8 @@ def test_append_to_existing_cache(nb201_without_zc, shared_data, tmp_path):
     # importing again replaces the blocks instead of adding duplicates
     zc_suite_zero.convert(src, root, dataset="cifar10")
     again = suite.load("nb201", "cifar10", root=root)
-    assert len(again.info("zc_synflow")["blocks"]) == 1
-    np.testing.assert_array_equal(again.metric("zc_synflow"), after.metric("zc_synflow"))
+    assert len(again.info("zc_nbsz_synflow")["blocks"]) == 1
+    np.testing.assert_array_equal(again.metric("zc_nbsz_synflow"), after.metric("zc_nbsz_synflow"))
 
 
 def test_append_matches_direct_import(nb201_without_zc, shared_data, tmp_path):
@@ -82,7 +82,7 @@ def test_append_matches_direct_import(nb201_without_zc, shared_data, tmp_path):
     zc_suite_zero.convert(shared_data / "nb201" / "zc_nasbench201_partial.json", root, dataset="cifar10")
     appended = suite.load("nb201", "cifar10", root=root)
     direct = suite.load("nb201", "cifar10", root=suite.data.paths.EMBEDDED_DIR)
-    for name in ("zc_snip", "zc_nwot", "zc_l2_norm"):
+    for name in ("zc_nbsz_snip", "zc_nbsz_nwot", "zc_nbsz_l2_norm"):
         np.testing.assert_array_equal(appended.metric(name), direct.metric(name))
 
 
@@ -97,7 +97,7 @@ def test_standalone_nb101_cache(shared_data, tmp_path):
     bench = suite.load("nb101", "cifar10", root=tmp_path)
     # 500 NASLib keys prune to 292 distinct module hashes
     assert len(bench) == 292 and bench.archs["key"].is_unique
-    assert {"zc_synflow", "zc_jacov", "valid_acc"} <= set(bench.metrics)
+    assert {"zc_nbsz_synflow", "zc_nbsz_jacov", "valid_acc"} <= set(bench.metrics)
     # the bare input->output cell (55 keys in the file); its val_accuracy values are the 3 repeats
     # 83.163059..., 83.463544..., 83.583736... (file records), so the stored value is their mean
     i = bench.index_of({"matrix": [[0, 1], [0, 0]], "ops": ["input", "output"]})

@@ -67,14 +67,16 @@ class Inputs:
 
 
 def proxy_metric(bench: Any, proxy: str) -> str:
-    """The benchmark metric holding ``proxy``: the metric of that name, else ``zc_<proxy>``."""
-    for name in (proxy, f"zc_{proxy}"):
+    """The benchmark metric holding ``proxy``: the metric of that name, else ``zc_<proxy>`` (computed
+    by :mod:`suite.proxies`), else ``zc_nbsz_<proxy>`` (published by NAS-Bench-Suite-Zero)."""
+    for name in (proxy, f"zc_{proxy}", f"zc_nbsz_{proxy}"):
         if name in bench.metrics:
             return name
     have = sorted({m[3:] if m.startswith("zc_") else m for m in bench.metrics if m.startswith("zc_")} | {
         m for m in ("params", "flops", "latency") if m in bench.metrics})
     raise UnknownMetric(
-        f"{bench.name}/{bench.dataset} has no proxy {proxy!r}; available: {', '.join(have) or 'none'}"
+        f"{bench.name}/{bench.dataset} has no proxy {proxy!r}; available: {', '.join(have) or 'none'} "
+        f"(compute one with: nas-suite proxies compute --benchmark {bench.name} --dataset {bench.dataset} --proxy {proxy})"
     )
 
 

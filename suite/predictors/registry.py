@@ -48,7 +48,8 @@ WHITE21 = 'White, Zela, Ru, Liu & Hutter, "How Powerful are Performance Predicto
 BAKER17 = 'Baker, Gupta, Raskar & Naik, "Accelerating Neural Architecture Search using Performance Prediction", ICLR 2018 workshop (arXiv:1705.10823)'
 SUITE_ZERO = 'Krishnakumar, White, Zela, Tu, Safari & Hutter, "NAS-Bench-Suite-Zero", NeurIPS 2022 Datasets & Benchmarks'
 
-#: zero-cost proxies registered as predictors (scores from NAS-Bench-Suite-Zero where published)
+#: zero-cost proxies registered as predictors over the published NAS-Bench-Suite-Zero scores
+#: (``zc_nbsz_<name>``); scores computed by :mod:`suite.proxies` are ``zc_<proxy>``.
 ZC_PROXIES: dict[str, str] = {
     "synflow": "Tanaka et al., NeurIPS 2020; as a NAS proxy Abdelfattah et al., ICLR 2021",
     "snip": "Lee et al., ICLR 2019; as a NAS proxy Abdelfattah et al., ICLR 2021",
@@ -100,11 +101,13 @@ _SPECS: list[PredictorSpec] = [
                   Inputs(encoding=None, proxies=("flops",)), summary="rank by FLOPs"),
     *[
         PredictorSpec(name, "zero_cost", "proxy:ProxyScore", cite + "; scores: " + SUITE_ZERO,
-                      Inputs(encoding=None, proxies=(name,)), summary=f"zero-cost proxy {name}")
+                      Inputs(encoding=None, proxies=(f"nbsz_{name}",)),
+                      summary=f"zero-cost proxy {name} (published NAS-Bench-Suite-Zero scores)")
         for name, cite in ZC_PROXIES.items()
     ],
     PredictorSpec("hybrid", "hybrid", "hybrid:HybridRegressor", WHITE21 + ' ("OMNI")',
-                  Inputs(encoding="adjacency_onehot", proxies=("synflow", "jacov", "nwot", "flops", "params")),
+                  Inputs(encoding="adjacency_onehot",
+                         proxies=("nbsz_synflow", "nbsz_jacov", "nbsz_nwot", "flops", "params")),
                   summary="any regressor on encoding + zero-cost proxies (+ curve prefix)"),
 ]
 

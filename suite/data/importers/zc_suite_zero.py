@@ -1,4 +1,8 @@
-"""NAS-Bench-Suite-Zero zero-cost proxy files -> ``zc_<proxy>`` metric blocks.
+"""NAS-Bench-Suite-Zero zero-cost proxy files -> ``zc_nbsz_<proxy>`` metric blocks.
+
+The published scores keep a prefix of their own (:data:`PREFIX`) so that they sit beside, and are
+compared with, the ``zc_<proxy>`` columns that :mod:`suite.proxies` computes on the benchmark's
+own networks.
 
 Source format (NASLib's ``zc_nasbench201.json`` / ``zc_nasbench101.json``)::
 
@@ -15,10 +19,12 @@ tuples written as Python tuple text:
   NASLib's order :data:`NB101_NASLIB_OPS` (``0 input, 1 output, 2 maxpool3x3, 3 conv1x1-bn-relu,
   4 conv3x3-bn-relu``). The matrices are NASLib's *unpruned* random specs: several keys prune to
   the same cell (the shared 500-entry file holds 292 distinct module hashes; 55 keys are the bare
-  input->output cell). Entries sharing a hash have identical ``params`` and ``val_accuracy``
-  values drawn from at most 3 distinct numbers — the 3 official repeats, one drawn at random
+  input->output cell). Entries sharing a hash have ``val_accuracy`` values drawn from at most 3
+  distinct numbers — the 3 official repeats, one drawn at random
   per query by ``nasbench.api.query`` — which confirms both the matrix orientation and the
-  pruning.
+  pruning. Their ``params`` agree except for 3 hashes, whose keys list the vertices in different
+  orders: NB-101 gives the channel remainder to the lowest-numbered vertices, so the order changes
+  the network (``suite.networks.nb101``); the cache holds the mean over the keys.
 
 Only ``score`` is imported (``time`` is the proxy's compute time on NASLib's machine).
 Values of several keys of one cell are averaged (their count is in the block note).
@@ -28,9 +34,9 @@ Two uses:
 * :func:`add_zc_blocks` adds the proxy blocks of one dataset to an open :class:`CacheWriter`
   (``nb201_derived`` uses it while it builds a cache);
 * :func:`convert` appends them to an *existing* cache by rewriting it atomically (all existing
-  blocks copied, ``zc_*`` metrics of the same name replaced). For NB-101, where no full cache
+  blocks copied, ``zc_nbsz_*`` metrics of the same name replaced). For NB-101, where no full cache
   can be built here, a missing cache is created standalone from the file's own cells: archs from
-  the keys, ``zc_*`` and ``valid_acc`` (schedule 108, epoch 108, seed label ``"mean"``; it is
+  the keys, ``zc_nbsz_*`` and ``valid_acc`` (schedule 108, epoch 108, seed label ``"mean"``; it is
   the mean of the distinct repeat values observed among the file's entries of the cell: one
   random repeat for most cells, see the block note).
 """
@@ -53,6 +59,8 @@ from ..registry import NB101_CITATION, ZC_CITATION, benchmark_spec
 CONVERTER = "zc-suite-zero"
 CONVERTER_VERSION = "1"
 LICENCE = "Apache-2.0 (NASLib / NAS-Bench-Suite-Zero)"
+#: metric-name prefix of the published scores (``zc_nbsz_nwot``, ``zc_nbsz_synflow``, ...)
+PREFIX = "zc_nbsz_"
 
 #: space name in the file -> benchmark registry name
 SPACE_TO_BENCHMARK = {"nasbench101": "nb101", "nasbench201": "nb201"}
@@ -82,7 +90,7 @@ PROXY_DOC: dict[str, str] = {
 
 @dataclass
 class ProxyBlock:
-    """One ``zc_<name>`` block: values (n,) for the ids ``rows`` (sorted ascending)."""
+    """One ``<prefix><name>`` block: values (n,) for the ids ``rows`` (sorted ascending)."""
 
     name: str
     info: MetricInfo
@@ -229,7 +237,7 @@ def proxy_blocks(
     dataset: str,
     source_file: str,
     field_path: Callable[[str], str],
-    prefix: str = "zc_",
+    prefix: str = PREFIX,
     describe: Callable[[str], str] | None = None,
     note: str = "",
 ) -> list[ProxyBlock]:
@@ -336,7 +344,7 @@ def add_zc_blocks(
     benchmark: str,
     dataset: str,
 ) -> list[str]:
-    """Add ``zc_*`` blocks of ``dataset`` from a Suite-Zero file to an open writer.
+    """Add ``zc_nbsz_*`` blocks of ``dataset`` from a Suite-Zero file to an open writer.
 
     ``archs_keys`` is the ``key`` column of the archs table being written (row i = id i).
     Returns the metric names added (empty if the file has no records for ``dataset``).
@@ -418,11 +426,11 @@ def _append(out_root: Path, benchmark: str, dataset: str, src: Path, space: str 
         converter=meta["converter"]["name"],
         converter_version=meta["converter"]["version"],
         citation=_join(meta.get("citation", ""), ZC_CITATION),
-        licence=_join(meta.get("licence", ""), f"zc_* proxies: {LICENCE}"),
+        licence=_join(meta.get("licence", ""), f"zc_nbsz_* proxies: {LICENCE}"),
         sources=[s for s in meta.get("sources", []) if s.get("file") != src.name] + [source_entry(src, "zero-cost proxies")],
         rebuild=_join(meta.get("rebuild", ""), f"nas-suite data import zc-suite-zero {src}", sep=" && "),
         default_schedule=meta.get("default_schedule"),
-        notes=_join(meta.get("notes", ""), f"zc_* metrics appended by {CONVERTER} v{CONVERTER_VERSION} from {src.name}."),
+        notes=_join(meta.get("notes", ""), f"zc_nbsz_* metrics appended by {CONVERTER} v{CONVERTER_VERSION} from {src.name}."),
     ) as writer:
         _copy_existing(writer, cache, meta, names)
         write_blocks(writer, blocks)
@@ -541,7 +549,7 @@ def convert(
     dataset: str | None = None,
     datasets: Sequence[str] | None = None,
 ) -> list[Path]:
-    """Append ``zc_*`` blocks from Suite-Zero files to existing caches (see module docstring).
+    """Append ``zc_nbsz_*`` blocks from Suite-Zero files to existing caches (see module docstring).
 
     ``benchmark`` defaults to the file's space level (or its key length); ``dataset`` (or
     ``datasets``, as the CLI's repeatable ``--dataset`` passes it) limits the import. NB-201
