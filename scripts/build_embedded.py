@@ -7,7 +7,9 @@ It converts the real public tables of ``../shared/data`` (see ``data/README.md``
   (zero-cost proxies of NAS-Bench-Suite-Zero included);
 * ``nb101/cifar10``: the standalone 292-cell NB-101 table of NAS-Bench-Suite-Zero's NB-101 file
   (:mod:`suite.data.importers.zc_suite_zero`);
-* ``nbmacro/cifar10`` with :mod:`suite.data.importers.nbmacro`.
+* ``nbmacro/cifar10`` with :mod:`suite.data.importers.nbmacro`;
+* ``images/cifar10_train_640.npz``: the CIFAR-10 minibatches of the zero-cost proxies
+  (:func:`suite.data.images.build_minibatch_file`).
 
 Re-running it gives byte-identical files (no timestamps are stored; paths recorded in the
 caches are relative to the repository root); ``--check`` rebuilds into a temporary directory
@@ -26,10 +28,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from suite.data import images  # noqa: E402
 from suite.data.importers import nb201_derived, nbmacro, zc_suite_zero  # noqa: E402
 
 LIMIT_BYTES = 15 * 1024 * 1024
-CACHES = ("nb201/cifar10", "nb201/cifar100", "nb201/ImageNet16-120", "nb101/cifar10", "nbmacro/cifar10")
+CACHES = ("nb201/cifar10", "nb201/cifar100", "nb201/ImageNet16-120", "nb101/cifar10", "nbmacro/cifar10", "images")
 
 
 def build(shared: Path, out: Path) -> list[Path]:
@@ -41,6 +44,8 @@ def build(shared: Path, out: Path) -> list[Path]:
     written = nb201_derived.convert(shared / "nb201", out)
     written += zc_suite_zero.build_nb101_cache(shared / "nb101" / "zc_nasbench101_partial.json", out, dataset="cifar10"),
     written += nbmacro.convert(shared / "nasbench_macro" / "nas-bench-macro_cifar10.json", out)
+    written.append(images.build_minibatch_file(shared / "cifar10" / "cifar10_train_50k_jpeg_bytes.npz",
+                                               out / images.SHIPPED.relative_to(images.SHIPPED.parents[1])))
     return written
 
 
@@ -77,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     build(shared, Path(args.out))
     total = size(Path(args.out))
-    print(f"wrote {len(CACHES)} caches to {args.out}/ ({total / 1e6:.2f} MB)")
+    print(f"wrote {len(CACHES)} caches/folders to {args.out}/ ({total / 1e6:.2f} MB)")
     if total > LIMIT_BYTES:
         print(f"embedded data exceeds {LIMIT_BYTES / 2**20:.0f} MiB", file=sys.stderr)
         return 1

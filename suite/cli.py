@@ -199,6 +199,15 @@ def _run_spec(spec: Any, args: argparse.Namespace) -> Path:
                                                              address=address, data_root=args.root)
         print(f"{directory}: {n_runs} early-stopping runs ({n_now} run now) -> {directory / 'records.parquet'}")
         return directory
+    from .experiment.proxy_experiment import ProxySpec, run_proxy_experiment
+
+    if isinstance(spec, ProxySpec):
+        device = args.device or _default_device()
+        directory, complete = run_proxy_experiment(spec, args.results, backend=args.backend, jobs=args.jobs,
+                                                   address=address, data_root=args.root, device=device)
+        state = "scores complete" if complete else "not finished: run again to resume"
+        print(f"{directory}: {len(spec.datasets)} dataset(s) x {spec.archs} architectures on {device} ({state})")
+        return directory
     if isinstance(spec, SearchSpec):
         directory, n_runs, n_now = run_searches(spec, args.results, backend=args.backend, jobs=args.jobs,
                                                 address=address, data_root=args.root)
@@ -256,6 +265,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", default=None, help="Dask scheduler address, with --backend dask")
     p.add_argument("--address", default=None, help="Ray cluster address, with --backend ray (default: a local Ray)")
     p.add_argument("--results", default="results", help="results root (default: results/)")
+    p.add_argument("--device", default=None, help="torch device for proxy experiments (default: cuda when available)")
 
 
 # -- demo ------------------------------------------------------------------------------------
@@ -267,6 +277,60 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     report = run_demo(root=args.root, out=Path(args.out))
     print(report)
     return 0
+
+
+# -- proxies ---------------------------------------------------------------------------------
+
+
+def _cmd_proxies_list(args: argparse.Namespace) -> int:
+    from .proxies import PROXIES, citation
+
+    for name in PROXIES:
+        print(f"  {name:10s} {citation(name)}")
+    return 0
+
+
+def _cmd_proxies_compute(args: argparse.Namespace) -> int:
+    from .experiment.proxy_runs import ProxyJob, run_proxy_job
+
+    archs: str | int = args.archs
+    if archs not in ("all", "published"):
+        try:
+            archs = int(archs)
+        except ValueError:
+            raise NasSuiteError(f"--archs must be 'all', 'published' or a number, got {args.archs!r}") from None
+    proxies = tuple(p for item in args.proxy for p in item.split(",") if p)
+    job = ProxyJob(args.benchmark, args.dataset, proxies, archs=archs, sample_seed=args.sample_seed, seed=args.seed,
+                   batch_size=args.batch_size, batch_index=args.batch_index, images=args.images or "shipped",
+                   image_dataset=args.image_dataset, chunk=args.chunk)
+    device = args.device or _default_device()
+    summary = run_proxy_job(job, args.results, backend=args.backend, jobs=args.jobs, address=args.address,
+                            data_root=args.root, cache_root=args.out, device=device,
+                            write_cache=not args.no_cache, replace=args.replace, max_chunks=args.max_chunks)
+    print(f"{job.name}: {summary['archs']} architectures, {summary['chunks_run']} of {summary['chunks']} chunks run now "
+          f"on {device} -> {summary['directory']}")
+    if not summary["complete"]:
+        print("not finished; run the same command again to resume")
+        return 0
+    for name, t in summary["seconds"].items():
+        print(f"  {name:10s} median {t['median']:.3f} s per architecture (total {t['total']:.0f} s)")
+    comparison = summary["comparison"]
+    shown = comparison[comparison["n"] > 0]
+    if len(shown):
+        print("rank correlation with NAS-Bench-Suite-Zero's published scores:")
+        for row in shown.itertuples():
+            print(f"  {row.proxy:10s} vs {row.published:18s} n={row.n:4d}  Spearman {row.spearman:.3f}  Kendall {row.kendall:.3f}")
+    if summary["cache"] is not None:
+        print(f"wrote {', '.join('zc_' + p for p in proxies)} into {summary['cache']}")
+    return 0
+
+
+def _default_device() -> str:
+    try:
+        import torch
+    except ImportError:
+        raise NasSuiteError("zero-cost proxies need PyTorch: pip install 'nas-suite[torch]'") from None
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 # -- wiring ----------------------------------------------------------------------------------
@@ -297,6 +361,34 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="tables and figures of a finished run directory")
     p.add_argument("run_dir", help="results/<name>/ of a finished run")
     p.set_defaults(func=_cmd_report)
+
+    proxies = sub.add_parser("proxies", help="zero-cost proxies on the benchmarks' own networks (needs torch)")
+    psub = proxies.add_subparsers(dest="proxies_command", required=True)
+    p = psub.add_parser("list", help="registered proxies and their papers")
+    p.set_defaults(func=_cmd_proxies_list)
+    p = psub.add_parser("compute", help="score architectures and write zc_<proxy> columns into the cache")
+    p.add_argument("--benchmark", required=True, choices=["nb201", "nb101"])
+    p.add_argument("--dataset", default="cifar10", help="benchmark dataset (network head and target; default cifar10)")
+    p.add_argument("--proxy", action="append", required=True, help="proxy name(s), repeatable or comma-separated")
+    p.add_argument("--archs", default="all",
+                   help="'all', 'published' (the cells NAS-Bench-Suite-Zero scored) or N (a seeded sample; see --sample-seed)")
+    p.add_argument("--sample-seed", type=int, default=0, help="seed of the architecture sample (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="network initialisation and proxy seed (default 0)")
+    p.add_argument("--batch-size", type=int, default=128, help="images per minibatch (default 128, as NASWOT)")
+    p.add_argument("--batch-index", type=int, default=0, help="which minibatch of the image source (default 0)")
+    p.add_argument("--images", default=None, help="image source: a CIFAR/ImageNet16 directory or .npz (default: the shipped CIFAR-10 minibatches)")
+    p.add_argument("--image-dataset", default=None, help="dataset the --images belong to (default: --dataset, or cifar10 for the shipped ones)")
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--chunk", type=int, default=64, help="architectures per task (default 64)")
+    p.add_argument("--results", default="results", help="run directories go under <results>/proxies/ (default results)")
+    p.add_argument("--out", default=None, help="cache root to write (default: $NAS_SUITE_DATA or the per-user dir)")
+    p.add_argument("--no-cache", action="store_true", help="only write the run directory, not the cache columns")
+    p.add_argument("--replace", action="store_true", help="overwrite zc_<proxy> columns computed with other settings")
+    p.add_argument("--max-chunks", type=int, default=None, help="stop after this many new chunks (resume later)")
+    p.add_argument("--backend", default="local", choices=["local", "dask", "ray"])
+    p.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
+    p.add_argument("--address", default=None, help="Dask scheduler / Ray cluster address")
+    p.set_defaults(func=_cmd_proxies_compute)
 
     data = sub.add_parser("data", help="list, inspect, import, download and verify benchmark caches")
     dsub = data.add_subparsers(dest="data_command", required=True)

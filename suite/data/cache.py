@@ -337,3 +337,85 @@ def iter_blocks(meta: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]:
     for name, entry in meta["metrics"].items():
         for block in entry["blocks"]:
             yield name, block
+
+
+def copy_contents(writer: CacheWriter, path: Path, meta: dict[str, Any], skip: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    """Copy the archs table and every metric block not named in ``skip`` from the cache at
+    ``path`` into ``writer`` (how caches are extended: rewrite, then rename atomically)."""
+    import pandas as pd
+
+    frame = pd.read_parquet(path / meta["archs"]["file"])
+    writer.write_archs(frame, meta["archs"]["columns"])
+    where = f"{meta['benchmark']}/{meta['dataset']} cache at {path}"
+    hint = rebuild_hint(meta, meta["benchmark"], meta["dataset"])
+    for name, block in iter_blocks(meta):
+        if name in skip:
+            continue
+        writer.add_metric(
+            name,
+            info_of(meta, name),
+            np.asarray(open_block(path, block, where, hint)),
+            schedule=block["schedule"],
+            epochs=block["epochs"],
+            seeds=block["seeds"],
+            rows=np.load(path / block["rows"], allow_pickle=False) if block["rows"] else None,
+            note=block.get("note", ""),
+        )
+
+
+def info_of(meta: dict[str, Any], name: str) -> MetricInfo:
+    """The :class:`MetricInfo` recorded for metric ``name``."""
+    entry = {k: v for k, v in meta["metrics"][name].items() if k != "blocks"}
+    return MetricInfo(
+        description=entry.pop("description"),
+        unit=entry.pop("unit", ""),
+        split=entry.pop("split", ""),
+        higher_is_better=entry.pop("higher_is_better", True),
+        extra=entry,
+    )
+
+
+@dataclass
+class ColumnBlock:
+    """One per-architecture column to add: ``values[i]`` belongs to architecture ``rows[i]``."""
+
+    name: str
+    info: MetricInfo
+    values: np.ndarray
+    rows: np.ndarray
+    note: str = ""
+    seed: int | str = "mean"
+
+
+def add_columns(source: Path, out_root: Path, columns: Sequence[ColumnBlock], *, note: str) -> Path:
+    """Write ``<out_root>/<benchmark>/<dataset>``: the cache at ``source`` plus ``columns``.
+
+    Metrics named like a new column are replaced. ``source`` may be the target itself (the
+    rewrite happens in a temporary directory renamed into place) or another root, e.g. the
+    embedded cache copied into the user's data directory. A failure leaves every cache as it was.
+    """
+    with open(Path(source) / METADATA, encoding="utf-8") as handle:
+        raw = json.load(handle)
+    meta = read_metadata(Path(source), raw.get("benchmark", ""), raw.get("dataset", ""))
+    with CacheWriter(
+        out_root, meta["benchmark"], meta["dataset"],
+        converter=meta["converter"]["name"],
+        converter_version=meta["converter"]["version"],
+        citation=meta.get("citation", ""),
+        licence=meta.get("licence", ""),
+        sources=meta.get("sources", []),
+        rebuild=meta.get("rebuild", ""),
+        default_schedule=meta.get("default_schedule"),
+        notes=meta.get("notes", "") if note in meta.get("notes", "") else f"{meta.get('notes', '')} {note}".strip(),
+    ) as writer:
+        copy_contents(writer, Path(source), meta, {c.name for c in columns})
+        for col in columns:
+            order = np.argsort(col.rows, kind="stable")
+            rows = np.asarray(col.rows, dtype=np.int64)[order]
+            if rows.size > 1 and not (np.diff(rows) > 0).all():
+                raise ValueError(f"{col.name}: duplicate architecture ids")
+            values = np.asarray(col.values, dtype=np.float64)[order].reshape(-1, 1, 1)
+            full = rows.size == meta["n_archs"]
+            writer.add_metric(col.name, col.info, values, schedule=None, epochs=None, seeds=[col.seed],
+                              rows=None if full else rows, note=col.note)
+    return Path(out_root) / meta["benchmark"] / meta["dataset"]

@@ -92,6 +92,20 @@ def _latin1_encode(text: Any, encoding: str = "utf-8", errors: str = "strict") -
     return text.encode("latin-1", errors)
 
 
+class _NdarrayClass:
+    """Stands in for ``numpy.ndarray`` when a pickle names it: usable only as the first argument
+    of :func:`_numeric_array`, never callable itself."""
+
+
+def _numeric_array(cls: Any, shape: Any = (0,), typecode: Any = b"b") -> np.ndarray:
+    """``numpy.core.multiarray._reconstruct`` for plain ndarrays: an empty array whose state
+    (shape, dtype, raw bytes) the pickle's ``BUILD`` then sets; the dtype in that state can only
+    come from :func:`_numeric_dtype`, so the array can only hold numbers."""
+    if cls is not _NdarrayClass:
+        raise UnsafePickle("refused to unpickle an array subclass: only plain numeric numpy arrays are allowed")
+    return np.ndarray((0,), dtype=np.uint8)
+
+
 #: (module, name) -> object handed to the unpickler; everything else is refused.
 ALLOWED_GLOBALS: dict[tuple[str, str], Callable[..., Any]] = {
     **{("builtins", n): f for n, f in _BUILTINS.items()},
@@ -103,6 +117,14 @@ ALLOWED_GLOBALS: dict[tuple[str, str], Callable[..., Any]] = {
     ("numpy._core.multiarray", "scalar"): _numeric_scalar,
 }
 
+#: Added by :func:`load_pickle` with ``arrays=True``: numeric arrays (the downsampled-ImageNet and
+#: CIFAR python batches are dicts of uint8 arrays and label lists).
+ARRAY_GLOBALS: dict[tuple[str, str], Any] = {
+    ("numpy", "ndarray"): _NdarrayClass,
+    ("numpy.core.multiarray", "_reconstruct"): _numeric_array,
+    ("numpy._core.multiarray", "_reconstruct"): _numeric_array,
+}
+
 
 class RestrictedUnpickler(pickle.Unpickler):
     """``pickle.Unpickler`` that resolves only :data:`ALLOWED_GLOBALS`.
@@ -111,13 +133,15 @@ class RestrictedUnpickler(pickle.Unpickler):
     when the pickle *names* a callable, before the ``REDUCE`` that would call it.
     """
 
-    def __init__(self, file: IO[bytes], *, source: str = "<pickle>") -> None:
-        super().__init__(file)
+    def __init__(self, file: IO[bytes], *, source: str = "<pickle>", arrays: bool = False) -> None:
+        # latin1 reads Python 2 pickles' byte strings (array data) as they were written
+        super().__init__(file, encoding="latin1" if arrays else "ASCII")
         self.source = source
+        self.allowed = {**ALLOWED_GLOBALS, **ARRAY_GLOBALS} if arrays else ALLOWED_GLOBALS
 
     def find_class(self, module: str, name: str) -> Any:
         try:
-            return ALLOWED_GLOBALS[(module, name)]
+            return self.allowed[(module, name)]
         except KeyError:
             raise UnsafePickle(
                 f"refused to unpickle {module}.{name} from {self.source}: only plain containers and "
@@ -132,14 +156,16 @@ class RestrictedUnpickler(pickle.Unpickler):
         )
 
 
-def load_pickle(file: IO[bytes], *, source: str = "<pickle>") -> Any:
+def load_pickle(file: IO[bytes], *, source: str = "<pickle>", arrays: bool = False) -> Any:
     """Unpickle one object from an open binary file with :class:`RestrictedUnpickler`.
+
+    ``arrays=True`` also admits plain numeric NumPy arrays (:data:`ARRAY_GLOBALS`).
 
     Raises :class:`UnsafePickle` for a refused global and :class:`CorruptRecord` for bytes that
     are not a complete pickle.
     """
     try:
-        return RestrictedUnpickler(file, source=source).load()
+        return RestrictedUnpickler(file, source=source, arrays=arrays).load()
     except (UnsafePickle, SourceFormatError, CorruptRecord):
         raise
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError,

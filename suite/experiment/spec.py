@@ -141,9 +141,13 @@ def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentSpec
         from .early_stop_runs import parse_early_stop_spec
 
         return parse_early_stop_spec(raw, source=str(p))  # type: ignore[return-value]
+    if kind == "proxies":
+        from .proxy_experiment import parse_proxy_spec
+
+        return parse_proxy_spec(raw, source=str(p))  # type: ignore[return-value]
     if kind != "predictors":
-        raise InvalidSpec(f"{p}: kind must be \"predictors\" (default), \"budget_correlation\", \"search\" or "
-                          f"\"early_stopping\", got {kind!r}")
+        raise InvalidSpec(f"{p}: kind must be \"predictors\" (default), \"budget_correlation\", \"search\", "
+                          f"\"early_stopping\" or \"proxies\", got {kind!r}")
     raw = {k: v for k, v in raw.items() if k != "kind"}
     return parse_spec(raw, source=str(p))
 

@@ -23,6 +23,8 @@ __all__ = ["write_report", "summarise", "to_markdown", "to_latex", "pairwise_wil
 def write_report(run_dir: str | os.PathLike[str]) -> list[str]:
     """Summary tables (md/tex/csv) per rank metric, figures (png/pdf), paired tests; returns paths."""
     run_dir = Path(run_dir)
+    if (run_dir / "correlation.csv").exists():
+        return _proxy_report(run_dir)
     records_path = run_dir / "records.parquet"
     if not records_path.exists():
         raise NasSuiteError(f"{run_dir} has no records.parquet: the run is unfinished or this is not a run directory "
@@ -175,4 +177,55 @@ def _early_stop_report(run_dir: Path, records: pd.DataFrame, out_dir: Path) -> l
     traj = traj[traj["incumbent_test"].notna()].rename(columns={"seed": "run", "method": "label", "incumbent_valid": "incumbent_true"})
     curves = anytime(traj, ["label"], axis="cost")
     written += save(anytime_curves(curves, "incumbent_test", "cost"), out_dir / "anytime_test_vs_cost")
+    return written
+
+
+def _proxy_report(run_dir: Path) -> list[str]:
+    """Zero-cost proxy runs: correlation and NASWOT-search tables next to the paper, score figure."""
+    import json
+
+    from .proxy_tables import SOURCE, correlation_markdown, score_scatter, search_markdown
+
+    out_dir = run_dir / "report"
+    out_dir.mkdir(exist_ok=True)
+    corr = pd.read_csv(run_dir / "correlation.csv")
+    meta = json.loads((run_dir / "meta.json").read_text()) if (run_dir / "meta.json").exists() else {}
+    notes = []
+    for dataset, m in meta.get("datasets", {}).items():
+        images = m.get("images", {})
+        line = f"- {dataset}: images {images.get('source', '?')}"
+        if m.get("image_dataset") and m["image_dataset"] != dataset:
+            line += f" (**{m['image_dataset']} images standing in for {dataset}**)"
+        if images.get("jpeg_compressed"):
+            line += "; JPEG-compressed (quality 75), not the exact CIFAR pixels"
+        notes.append(line)
+    text = [f"# {run_dir.name}: zero-cost proxies vs trained accuracy", "", f"Published: {SOURCE}.", "",
+            "## Rank correlation", "", correlation_markdown(corr)]
+    if (run_dir / "search.csv").exists():
+        search = pd.read_csv(run_dir / "search.csv")
+        text += ["## Search: sample N cells, keep the best score", "",
+                 f"Each of {int(search['repeats'].iloc[0])} repeats draws N cells with replacement from the "
+                 f"{int(search['pool'].iloc[0])} scored cells (the paper: all 15,625) and keeps the best score.", "",
+                 search_markdown(search)]
+    for dataset, m in meta.get("datasets", {}).items():
+        rows = [r for r in m.get("comparison_with_published", []) if r.get("n")]
+        if rows:
+            text += [f"## Ours vs NAS-Bench-Suite-Zero's published scores ({dataset})", "",
+                     "Same cells; different minibatches and initialisations, so only ranks are comparable.", "",
+                     "| proxy | published as | cells | Spearman ours vs published | Kendall | τ ours vs valid_acc | τ published vs valid_acc |",
+                     "|---|---|---:|---:|---:|---:|---:|"]
+            text += [f"| {r['proxy']} | {r['published']} | {r['n']} | {r['spearman']:.3f} | {r['kendall']:.3f} | "
+                     f"{r.get('ours_kendall_valid_acc', float('nan')):.3f} | {r.get('published_kendall_valid_acc', float('nan')):.3f} |"
+                     for r in rows]
+            text.append("")
+    if notes:
+        text += ["## Inputs", "", *notes, ""]
+    path = out_dir / "summary.md"
+    write_atomic(path, "\n".join(text))
+    written = [str(path)]
+    scores = pd.read_parquet(run_dir / "scores.parquet")
+    for proxy in corr["proxy"].unique():
+        sub = corr[(corr["proxy"] == proxy) & (corr["target"] == "valid_acc")]
+        taus = dict(zip(sub["dataset"], sub["kendall"]))
+        written += save(score_scatter(scores, proxy, "valid_acc", taus), out_dir / f"{proxy}_vs_valid_acc")
     return written

@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import CacheError, InvalidArchitecture, SourceFormatError
-from ..cache import CacheWriter, MetricInfo, iter_blocks, open_block, read_metadata, rebuild_hint, source_entry
+from ..cache import CacheWriter, MetricInfo, copy_contents, read_metadata, source_entry
 from ..registry import NB101_CITATION, ZC_CITATION, benchmark_spec
 
 CONVERTER = "zc-suite-zero"
@@ -380,36 +380,6 @@ def _match_dataset(data: Mapping[str, Any], benchmark: str, dataset: str) -> str
 # -- appending to existing caches -------------------------------------------------------------------
 
 
-def _copy_existing(writer: CacheWriter, path: Path, meta: dict[str, Any], replace: set[str]) -> None:
-    """Copy the archs table and every metric block not in ``replace`` into ``writer``."""
-    frame = pd.read_parquet(path / meta["archs"]["file"])
-    writer.write_archs(frame, meta["archs"]["columns"])
-    where = f"{meta['benchmark']}/{meta['dataset']} cache at {path}"
-    hint = rebuild_hint(meta, meta["benchmark"], meta["dataset"])
-    for name, block in iter_blocks(meta):
-        if name in replace:
-            continue
-        entry = {k: v for k, v in meta["metrics"][name].items() if k != "blocks"}
-        info = MetricInfo(
-            description=entry.pop("description"),
-            unit=entry.pop("unit", ""),
-            split=entry.pop("split", ""),
-            higher_is_better=entry.pop("higher_is_better", True),
-            extra=entry,
-        )
-        rows = np.load(path / block["rows"], allow_pickle=False) if block["rows"] else None
-        writer.add_metric(
-            name,
-            info,
-            np.asarray(open_block(path, block, where, hint)),
-            schedule=block["schedule"],
-            epochs=block["epochs"],
-            seeds=block["seeds"],
-            rows=rows,
-            note=block.get("note", ""),
-        )
-
-
 def _append(out_root: Path, benchmark: str, dataset: str, src: Path, space: str | None,
             file_dataset: str, records: Mapping[str, Any]) -> Path:
     """Rewrite the existing cache with the proxy blocks of ``records`` added (atomic)."""
@@ -432,7 +402,7 @@ def _append(out_root: Path, benchmark: str, dataset: str, src: Path, space: str 
         default_schedule=meta.get("default_schedule"),
         notes=_join(meta.get("notes", ""), f"zc_nbsz_* metrics appended by {CONVERTER} v{CONVERTER_VERSION} from {src.name}."),
     ) as writer:
-        _copy_existing(writer, cache, meta, names)
+        copy_contents(writer, cache, meta, names)
         write_blocks(writer, blocks)
     return cache
 
