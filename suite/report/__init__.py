@@ -195,7 +195,8 @@ def _proxy_report(run_dir: Path) -> list[str]:
         images = m.get("images", {})
         line = f"- {dataset}: images {images.get('source', '?')}"
         if m.get("image_dataset") and m["image_dataset"] != dataset:
-            line += f" (**{m['image_dataset']} images standing in for {dataset}**)"
+            resized = ", averaged 2x2 down to 16x16," if dataset == "ImageNet16-120" else ""
+            line += f" (**{m['image_dataset']} images{resized} standing in for {dataset}**)"
         if images.get("jpeg_compressed"):
             line += "; JPEG-compressed (quality 75), not the exact CIFAR pixels"
         notes.append(line)
