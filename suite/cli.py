@@ -333,6 +333,25 @@ def _default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+# -- verify ----------------------------------------------------------------------------------
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from .verify import run_verification
+
+    device = args.device or _default_device()
+    directory = run_verification(
+        args.benchmark, args.dataset, args.schedule, args.n_archs, args.seed, device=device,
+        results_root=args.results, data_root=args.root, image_root=args.images, epochs=args.epochs,
+        n_train=args.n_train, n_eval=args.n_eval, name=args.name, amp=not args.no_amp, progress=print,
+    )
+    print(f"{directory}: records.parquet, report/summary.md")
+    summary = directory / "report" / "summary.md"
+    if summary.exists():
+        print(summary.read_text(encoding="utf-8"))
+    return 0
+
+
 # -- wiring ----------------------------------------------------------------------------------
 
 
@@ -389,6 +408,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
     p.add_argument("--address", default=None, help="Dask scheduler / Ray cluster address")
     p.set_defaults(func=_cmd_proxies_compute)
+
+    p = sub.add_parser("verify", help="re-train sampled cells with the benchmark's protocol and compare with the table")
+    p.add_argument("--benchmark", required=True, choices=["nb201", "nb101"])
+    p.add_argument("--dataset", default="cifar10")
+    p.add_argument("--schedule", type=int, required=True, help="the table's training length: nb201 12 or 200; nb101 4, 12, 36 or 108")
+    p.add_argument("--n-archs", type=int, default=10, help="cells, stratified over the table's accuracy range (default 10)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--images", default=None, help="image directory (official files or the JPEG copies; default ../shared/data/<dataset>)")
+    p.add_argument("--epochs", type=int, default=None, help="shorten training to this many epochs (smoke runs)")
+    p.add_argument("--n-train", type=int, default=None, help="train on this many class-balanced images (smoke runs)")
+    p.add_argument("--n-eval", type=int, default=None, help="evaluate on this many class-balanced test images")
+    p.add_argument("--name", default=None, help="run directory name (default from the settings)")
+    p.add_argument("--results", default="results", help="results root (default results/)")
+    p.add_argument("--no-amp", action="store_true", help="no bf16 autocast on CUDA")
+    p.set_defaults(func=_cmd_verify)
 
     data = sub.add_parser("data", help="list, inspect, import, download and verify benchmark caches")
     dsub = data.add_subparsers(dest="data_command", required=True)
