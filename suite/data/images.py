@@ -222,10 +222,22 @@ def _load_batch(f: Path) -> dict[str, Any]:
 def _cifar_python(base: Path, dataset: str, split: str) -> ImageSet | None:
     if dataset == "cifar10":
         names = [f"data_batch_{i}" for i in range(1, 6)] if split == "train" else ["test_batch"]
-        label_key = "labels"
-    else:
-        names = ["train" if split == "train" else "test"]
-        label_key = "fine_labels"
+        return _pickled(base, names, "labels", 32, dataset, split)
+    return _pickled(base, ["train" if split == "train" else "test"], "fine_labels", 32, dataset, split)
+
+
+def _imagenet16(base: Path, dataset: str, split: str) -> ImageSet | None:
+    names = [f"train_data_batch_{i}" for i in range(1, 11)] if split == "train" else ["val_data"]
+    found = _pickled(base, names, "labels", 16, dataset, split)
+    if found is None:
+        return None
+    keep = (found.labels >= 1) & (found.labels <= 120)  # ImageNet16-120: the first 120 classes (1-based labels)
+    return ImageSet(found.images[keep], found.labels[keep] - 1, dataset, split, found.source, False)
+
+
+def _pickled(base: Path, names: list[str], label_key: str, size: int, dataset: str, split: str) -> ImageSet | None:
+    """Batches of the python versions: dicts with ``data`` (N, 3*size*size) uint8, channel planes
+    first, and a label list; None when any file is missing."""
     files = [base / n for n in names]
     if not all(f.is_file() for f in files):
         return None
@@ -234,24 +246,8 @@ def _cifar_python(base: Path, dataset: str, split: str) -> ImageSet | None:
         batch = _load_batch(f)
         data.append(np.asarray(batch["data"], dtype=np.uint8))
         labels.append(np.asarray(batch[label_key], dtype=np.int64))
-    images = np.concatenate(data).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    images = np.concatenate(data).reshape(-1, 3, size, size).transpose(0, 2, 3, 1)
     return ImageSet(np.ascontiguousarray(images), np.concatenate(labels), dataset, split, str(base), False)
-
-
-def _imagenet16(base: Path, dataset: str, split: str) -> ImageSet | None:
-    names = [f"train_data_batch_{i}" for i in range(1, 11)] if split == "train" else ["val_data"]
-    files = [base / n for n in names]
-    if not all(f.is_file() for f in files):
-        return None
-    data, labels = [], []
-    for f in files:
-        batch = _load_batch(f)
-        data.append(np.asarray(batch["data"], dtype=np.uint8))
-        labels.append(np.asarray(batch["labels"], dtype=np.int64))
-    images = np.concatenate(data).reshape(-1, 3, 16, 16).transpose(0, 2, 3, 1)
-    y = np.concatenate(labels)
-    keep = (y >= 1) & (y <= 120)  # ImageNet16-120: the first 120 classes (labels are 1-based)
-    return ImageSet(np.ascontiguousarray(images[keep]), y[keep] - 1, dataset, split, str(base), False)
 
 
 # -- the shipped minibatch file ------------------------------------------------------------------

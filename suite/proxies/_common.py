@@ -139,3 +139,16 @@ def loss_gradients(
     loss = cross_entropy(network(images), labels)
     grads = torch.autograd.grad(loss, weights, allow_unused=True, create_graph=create_graph)
     return [torch.zeros_like(w) if g is None else g for w, g in zip(weights, grads)]
+
+
+def train_mode_loss_gradients(
+    network: nn.Module, batch: tuple[torch.Tensor, torch.Tensor], rng: np.random.Generator
+) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """(detached conv/linear weights, their ``∂L/∂W``) from one train-mode pass on ``batch``, with
+    the network restored afterwards: the shared first step of the gradient-saliency proxies."""
+    images, labels = check_batch(network, batch)
+    with preserved(network), seeded(rng, images.device):
+        network.train()
+        weights = scored_weights(network)
+        grads = loss_gradients(network, images, labels, weights)
+        return [w.detach() for w in weights], grads

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._common import check_batch, loss_gradients, preserved, scored_weights, seeded
+from ._common import train_mode_loss_gradients
 
 NAME = "grad_norm"
 CITATION = (
@@ -29,10 +29,6 @@ CITATION = (
 
 def score(network: nn.Module, batch: tuple[torch.Tensor, torch.Tensor], *, rng: np.random.Generator) -> float:
     """Σ_l ||∂L/∂W_l||_2 over conv and linear layers; see the module docstring."""
-    images, labels = check_batch(network, batch)
-    with preserved(network), seeded(rng, images.device):
-        network.train()
-        weights = scored_weights(network)
-        grads = loss_gradients(network, images, labels, weights)
-        total = sum(torch.linalg.vector_norm(g.double()) for g in grads)
+    weights, grads = train_mode_loss_gradients(network, batch, rng)
+    total = sum(torch.linalg.vector_norm(g.double()) for g in grads)
     return float(total)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._common import check_batch, loss_gradients, preserved, scored_weights, seeded
+from ._common import train_mode_loss_gradients
 
 NAME = "snip"
 CITATION = (
@@ -31,10 +31,6 @@ CITATION = (
 
 def score(network: nn.Module, batch: tuple[torch.Tensor, torch.Tensor], *, rng: np.random.Generator) -> float:
     """Σ |θ ⊙ ∂L/∂θ| over conv and linear weights; see the module docstring."""
-    images, labels = check_batch(network, batch)
-    with preserved(network), seeded(rng, images.device):
-        network.train()
-        weights = scored_weights(network)
-        grads = loss_gradients(network, images, labels, weights)
-        total = sum((w.detach() * g).abs().sum(dtype=torch.float64) for w, g in zip(weights, grads))
+    weights, grads = train_mode_loss_gradients(network, batch, rng)
+    total = sum((w * g).abs().sum(dtype=torch.float64) for w, g in zip(weights, grads))
     return float(total)
