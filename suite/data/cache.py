@@ -48,7 +48,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Collection, Iterable, Sequence
 
 import numpy as np
 
@@ -339,7 +339,7 @@ def iter_blocks(meta: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]:
             yield name, block
 
 
-def copy_contents(writer: CacheWriter, path: Path, meta: dict[str, Any], skip: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+def copy_contents(writer: CacheWriter, path: Path, meta: dict[str, Any], skip: Collection[str] = ()) -> None:
     """Copy the archs table and every metric block not named in ``skip`` from the cache at
     ``path`` into ``writer`` (how caches are extended: rewrite, then rename atomically)."""
     import pandas as pd

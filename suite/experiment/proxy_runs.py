@@ -168,7 +168,7 @@ def run_proxy_job(job: ProxyJob, results_root: str | os.PathLike[str] = "results
         raise NasSuiteError(f"unknown proxy {unknown[0]!r}; choose from {', '.join(sorted(PROXIES))}")
     bench = suite.load(job.benchmark, job.dataset, root=data_root)
     ids = select_ids(job, bench)
-    job_images(job)  # fail on missing/short image data before any work
+    _, _, source, lossy = job_images(job)  # fails on missing/short image data before any work
     directory = Path(results_root) / "proxies" / job.name
     directory.mkdir(parents=True, exist_ok=True)
     settings_file = directory / "settings.json"
@@ -201,7 +201,6 @@ def run_proxy_job(job: ProxyJob, results_root: str | os.PathLike[str] = "results
     comparison = compare_with_published(bench, scores, job.proxies)
     with atomic_output(directory / "comparison.csv") as tmp:
         comparison.to_csv(tmp, index=False)
-    _, _, source, lossy = job_images(job)
     meta = {"kind": "proxies", "settings": job.settings(), "settings_id": job.settings_id, "archs": len(ids),
             "images": {"source": source, "jpeg_compressed": lossy}, "device": device, "backend": backend,
             "jobs": jobs, "seconds": _timing(scores, job.proxies), "versions": _versions(),
@@ -220,8 +219,7 @@ def run_proxy_job(job: ProxyJob, results_root: str | os.PathLike[str] = "results
 def write_columns(bench: Any, scores: pd.DataFrame, job: ProxyJob, target_root: Path, *, replace: bool,
                   source: str) -> Path:
     """Add ``zc_<proxy>`` columns of ``scores`` to ``bench``'s cache, written under ``target_root``."""
-    from ..data.cache import ColumnBlock, MetricInfo
-    from ..data.cache import add_columns
+    from ..data.cache import ColumnBlock, MetricInfo, add_columns
     from ..proxies import citation
 
     columns = []

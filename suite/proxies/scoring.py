@@ -34,7 +34,7 @@ def score_cells(benchmark: str, dataset: str, archs: Sequence[Any], proxies: Seq
     for arch in archs:
         t0 = time.perf_counter()
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+            torch.default_generator.manual_seed(seed)  # CPU only: torch.manual_seed would also reseed CUDA's
             network = build(benchmark, arch, dataset=dataset)
         network.to(dev)
         row: dict[str, float] = {"build_seconds": time.perf_counter() - t0}
