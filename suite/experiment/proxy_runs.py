@@ -171,11 +171,8 @@ def run_proxy_job(job: ProxyJob, results_root: str | os.PathLike[str] = "results
     _, _, source, lossy = job_images(job)  # fails on missing/short image data before any work
     directory = Path(results_root) / "proxies" / job.name
     directory.mkdir(parents=True, exist_ok=True)
-    settings_file = directory / "settings.json"
-    settings_text = json.dumps(job.settings(), indent=2, sort_keys=True) + "\n"
-    if settings_file.exists() and settings_file.read_text() != settings_text:
-        raise NasSuiteError(f"{directory} holds a run with other settings; remove it or change --results")
-    write_atomic(settings_file, settings_text)
+    if not (directory / "settings.json").exists():  # the directory name is the settings' hash
+        write_atomic(directory / "settings.json", json.dumps(job.settings(), indent=2, sort_keys=True) + "\n")
     chunks = [ids[i : i + job.chunk] for i in range(0, len(ids), job.chunk)]
     keys = [f"{int(c[0])}-{int(c[-1])}" for c in chunks]
     done = read_journal(directory / JOURNAL)
