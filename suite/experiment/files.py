@@ -7,14 +7,17 @@ or config behind; used by the runner, budget runs and reports.
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
 from .spec import InvalidSpec
 
-__all__ = ["atomic_output", "write_atomic", "write_config_once", "git_commit", "provenance", "CONFIG"]
+__all__ = ["atomic_output", "write_atomic", "write_config_once", "git_commit", "git_dirty", "command_line",
+           "provenance", "CONFIG"]
 
 CONFIG = "config.toml"
 
@@ -62,8 +65,28 @@ def git_commit() -> str | None:
     return (out.stdout.strip() or None) if out.returncode == 0 else None
 
 
+def git_dirty() -> bool | None:
+    """Whether tracked files differ from ``git_commit()`` (then the commit alone does not pin the code)."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return bool(out.stdout.strip()) if out.returncode == 0 else None
+
+
+def command_line() -> str:
+    """The command that is running, as a user would retype it (``nas-suite reproduce ...``)."""
+    program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
+    if program == "__main__.py":
+        program = "python -m suite"
+    return " ".join([program, *map(shlex.quote, sys.argv[1:])])
+
+
 def provenance(bench: Any) -> dict[str, Any]:
-    """What produced a run directory: Python, package versions, source commit, the data cache and its checksums."""
+    """What produced a run directory: the command, Python, package versions, source commit, the data
+    cache and its checksums."""
     import platform
     from importlib import metadata
 
@@ -75,9 +98,11 @@ def provenance(bench: Any) -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             pass
     return {
+        "command": command_line(),
         "python": platform.python_version(),
         "packages": versions,
         "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
         "data": {
             "benchmark": bench.name,
             "dataset": bench.dataset,
