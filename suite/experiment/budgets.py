@@ -2,7 +2,8 @@
 
 For every pair of budgets, the Spearman correlation of the same architectures' scores (Zela et
 al. 2018; HpBandSter's ``correlation_across_budgets``), computed from the tables, no predictor
-involved. Two views, each optional:
+involved. Kendall's τ and Pearson's r are recorded beside it: papers quote either (NAS-Bench-201's
+"about 0.9" between its 12- and 200-epoch schedules is a Pearson correlation). Two views, each optional:
 
 - ``schedules``: the final value of separate training runs of different lengths (NB-201's 12-
   vs 200-epoch schedules; NB-101's 4/12/36/108), over every architecture measuring them;
@@ -21,7 +22,7 @@ TOML::
     curve_epochs = [1, 5, 10, 25, 50, 100, 200]     # or "all"
 
 Output in ``results/<name>/``: ``config.toml`` and ``records.parquet`` with one row per budget
-pair and view (``view, budget_a, budget_b, spearman, n_archs``), plus ``meta.json``.
+pair and view (``view, budget_a, budget_b, spearman, kendall, pearson, n_archs``), plus ``meta.json``.
 """
 
 from __future__ import annotations
@@ -123,13 +124,13 @@ def run_budget_correlation(spec: BudgetSpec, results_root: str | os.PathLike[str
                         ("curve", curve_matrix(spec, bench) if spec.curve_epochs else None)):
         if frame is None:
             continue
-        matrix = budget_correlation(frame)
+        matrices = [budget_correlation(frame, method=m) for m in ("spearman", "kendall", "pearson")]
         values = frame.to_numpy(dtype=np.float64)
         for i, a in enumerate(frame.columns):
             for j, b in enumerate(frame.columns):
                 shared = int((np.isfinite(values[:, i]) & np.isfinite(values[:, j])).sum())
-                rows.append((view, int(a), int(b), float(matrix.iloc[i, j]), shared))
-    records = pd.DataFrame(rows, columns=["view", "budget_a", "budget_b", "spearman", "n_archs"])
+                rows.append((view, int(a), int(b), *(float(m.iloc[i, j]) for m in matrices), shared))
+    records = pd.DataFrame(rows, columns=["view", "budget_a", "budget_b", "spearman", "kendall", "pearson", "n_archs"])
     with atomic_output(directory / "records.parquet") as tmp:
         records.to_parquet(tmp, index=False)
     meta = {"name": spec.name, "kind": "budget_correlation", **provenance(bench)}
