@@ -26,3 +26,97 @@ def test_run_meta_records_the_command_versions_and_data_checksums(tmp_path, monk
     assert meta["git_dirty"] in (True, False, None)
     sources = {s["file"]: s["sha256"] for s in meta["data"]["sources"]}
     assert sources["nats_test_acc_200ep.csv"] == "cb5d777ec3368be83c8f9b3aa4d520696051cb0eb8d94b8f85b519f9ea4afa3e"
+
+
+# -- the committed results under results/ -----------------------------------------------------
+
+import subprocess  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from suite.cli import shipped_config  # noqa: E402
+from suite.report.quotes import check  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "results"
+#: what the issue allows under results/ (plus the run's own meta/config files)
+SMALL_FILE_SUFFIXES = {".parquet", ".csv", ".md", ".tex", ".png", ".pdf", ".json", ".toml"}
+
+
+def _tracked_results() -> list[Path]:
+    try:
+        out = subprocess.run(["git", "ls-files", "results"], cwd=REPO, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout")
+    return [REPO / line for line in out.stdout.splitlines() if line]
+
+
+def _committed_runs() -> list[str]:
+    return sorted({p.relative_to(RESULTS).parts[0] for p in _tracked_results() if p.name == "meta.json"})
+
+
+def _provenance_blocks(meta: object) -> list[dict]:
+    """Every dict of a meta.json that records a command (proxy runs nest one per dataset)."""
+    if isinstance(meta, dict):
+        own = [meta] if "command" in meta else []
+        return own + [b for v in meta.values() for b in _provenance_blocks(v)]
+    if isinstance(meta, list):
+        return [b for v in meta for b in _provenance_blocks(v)]
+    return []
+
+
+def test_committed_results_are_small_files_of_the_allowed_kinds():
+    for path in _tracked_results():
+        if path.name == "README.md" and path.parent == RESULTS:
+            continue
+        assert path.suffix in SMALL_FILE_SUFFIXES, f"{path.relative_to(REPO)}: not a result file kind we commit"
+        limit = 1_000_000 if path.suffix in {".png", ".pdf"} else 5_000_000
+        assert path.stat().st_size < limit, f"{path.relative_to(REPO)} is {path.stat().st_size} bytes"
+
+
+@pytest.mark.parametrize("name", _committed_runs() if (REPO / ".git").exists() else [])
+def test_each_committed_run_records_a_clean_command_versions_and_checksums(name):
+    shipped_config(name)  # a committed run belongs to a shipped config
+    meta = json.loads((RESULTS / name / "meta.json").read_text())
+    blocks = _provenance_blocks(meta)
+    assert blocks, f"results/{name}/meta.json records no command"
+    for block in blocks:
+        assert block["command"].split()[:3] == ["nas-suite", "reproduce", name]
+        assert "--set" not in block["command"] and "seeds=" not in block["command"], "a committed run is the full config"
+        assert block["git_dirty"] is False
+        assert len(block["git_commit"]) == 40
+        assert block["packages"]["numpy"]
+        sources = block["data"]["sources"]
+        assert sources and all(len(s["sha256"]) == 64 for s in sources)
+    assert (RESULTS / name / "config.toml").is_file()
+    assert any((RESULTS / name / "report").iterdir())
+
+
+def test_quickstart_rerun_reproduces_the_committed_records_exactly(tmp_path):
+    if "quickstart" not in _committed_runs():
+        pytest.skip("quickstart results are not committed in this checkout")
+    assert main(["reproduce", "quickstart", "--no-report", "--jobs", "2", "--results", str(tmp_path)]) == 0
+    for table in ("records", "predictions"):
+        committed = pd.read_parquet(RESULTS / "quickstart" / f"{table}.parquet")
+        rerun = pd.read_parquet(tmp_path / "quickstart" / f"{table}.parquet")
+        pd.testing.assert_frame_equal(rerun, committed, check_exact=True)
+
+
+def test_every_number_quoted_in_readme_and_docs_matches_the_committed_results():
+    docs = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    result = check(docs, REPO)
+    assert not result.problems, "\n".join(str(p) for p in result.problems)
+    assert result.numbers >= 40
+
+
+def test_the_report_accounts_for_every_shipped_config():
+    """Each full config is either committed under results/ or named in docs/reproduction.md."""
+    report = (REPO / "docs" / "reproduction.md").read_text()
+    committed = set(_committed_runs())
+    for config in sorted((REPO / "configs").glob("*.toml")):
+        name = config.stem
+        if name.endswith("-quick"):
+            continue
+        assert name in committed or f"`{name}`" in report, f"config {name}: no committed results and not in the report"
