@@ -85,3 +85,21 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and all(line.startswith("nas-suite: error: ") for line in err)
     assert "no records.parquet" in err[0] and "no experiment spec" in err[1] and "quickstart" in err[2]
+
+
+def test_fidelity_figure_plots_the_share_of_the_whole_curve_and_draws_untrained_baselines_once():
+    from suite.report.figures import metric_vs_fidelity
+
+    rows = []
+    for n in (20, 100):
+        for f in (10, 50, 150):
+            rows.append(("srm", f, n, 0.5 + n / 1000 + f / 1000, 0.4, 0.6, 10))
+            rows.append(("last_seen", f, n, f / 200 - 1, -1.5, 0.0, 10))  # the same at every train size
+    summary = pd.DataFrame(rows, columns=["predictor", "fidelity", "train_size", "mean", "low", "high", "n_seeds"])
+    ax = metric_vs_fidelity(summary, "r2", total_epochs=200)
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["srm, 20 train", "srm, 100 train", "last_seen (no training)"]
+    np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [0.05, 0.25, 0.75])
+    assert "200-epoch" in ax.get_xlabel()
+    ax = metric_vs_fidelity(summary, "r2")  # curve length unknown: epochs, not a share of the longest prefix
+    np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [10, 50, 150])

@@ -51,7 +51,7 @@ def write_report(run_dir: str | os.PathLike[str]) -> list[str]:
         if summary["train_size"].nunique() > 1:
             written += save(correlation_vs_train_size(summary, metric), out_dir / f"{stem}_vs_train_size")
         if (summary["fidelity"] > 0).any() and summary["fidelity"].nunique() > 1:
-            written += save(metric_vs_fidelity(summary, metric), out_dir / f"{stem}_vs_fidelity")
+            written += save(metric_vs_fidelity(summary, metric, _curve_length(records)), out_dir / f"{stem}_vs_fidelity")
     predictions_path = run_dir / "predictions.parquet"
     if predictions_path.exists():
         written += _scatter(pd.read_parquet(predictions_path), out_dir)
@@ -73,6 +73,23 @@ def write_report(run_dir: str | os.PathLike[str]) -> list[str]:
             write_atomic(path, "\n".join(lines) + "\n")
             written.append(str(path))
     return written
+
+
+def _curve_length(records: pd.DataFrame) -> int | None:
+    """Epochs of the learning curves a run's predictors observed (the target's longest schedule).
+
+    The records name the benchmark, dataset and target but not the curve length, and the longest
+    observed prefix is not it (``baker-lc`` observes at most 150 of 200 epochs); ``None`` (the
+    figure then counts epochs) when the benchmark cannot be opened here.
+    """
+    try:
+        from .. import load
+
+        first = records.iloc[0]
+        schedules = [s for s in load(str(first["benchmark"]), str(first["dataset"])).schedules(str(first["target"])) if s]
+        return int(max(schedules)) if schedules else None
+    except Exception:  # noqa: BLE001 - the figure degrades to epochs rather than failing the report
+        return None
 
 
 def _scatter(predictions: pd.DataFrame, out_dir: Path) -> list[str]:

@@ -59,20 +59,32 @@ def correlation_vs_train_size(summary: pd.DataFrame, metric: str = "kendall", ax
 
 
 def metric_vs_fidelity(summary: pd.DataFrame, metric: str = "r2", total_epochs: int | None = None, ax: Any = None) -> Any:
-    """One line per (predictor, train size): ``metric`` vs observed share of the learning curve."""
+    """One line per (predictor, train size): ``metric`` vs how much of the learning curve was observed.
+
+    The x axis is the observed share of a ``total_epochs`` curve, or observed epochs when the
+    curve length is unknown (the largest observed prefix is not the curve's end). A predictor
+    whose values do not depend on the train size (a baseline that fits nothing) is drawn once.
+    """
     ax = ax if ax is not None else new_axes()
     curves = summary[summary["fidelity"] > 0]
     if curves.empty:
         raise ValueError("no learning-curve cells (fidelity > 0) in this summary")
-    denom = float(total_epochs or curves["fidelity"].max())
-    for i, ((name, n), g) in enumerate(curves.groupby(["predictor", "train_size"], sort=False)):
-        g = g.sort_values("fidelity")
-        x = g["fidelity"] / denom
+    series: list[tuple[str, pd.DataFrame]] = []
+    for name, by_predictor in curves.groupby("predictor", sort=False):
+        groups = [(n, g.sort_values("fidelity")) for n, g in by_predictor.groupby("train_size", sort=True)]
+        means = [g["mean"].to_numpy() for _, g in groups]
+        if len(groups) > 1 and all(m.shape == means[0].shape and np.allclose(m, means[0], equal_nan=True) for m in means):
+            series.append((f"{name} (no training)", groups[0][1]))
+        else:
+            series += [(f"{name}, {n} train", g) for n, g in groups]
+    for i, (label, g) in enumerate(series):
+        x = g["fidelity"] / float(total_epochs) if total_epochs else g["fidelity"]
         colour = PALETTE[i % len(PALETTE)]
-        ax.plot(x, g["mean"], color=colour, marker=MARKERS[i % len(MARKERS)], label=f"{name}, {n} train")
+        ax.plot(x, g["mean"], color=colour, marker=MARKERS[i % len(MARKERS)], label=label)
         ok = np.isfinite(g["low"]) & np.isfinite(g["high"])
         ax.fill_between(x[ok], g["low"][ok], g["high"][ok], color=colour, alpha=0.18, linewidth=0)
-    ax.set_xlabel("fraction of the learning curve observed")
+    ax.set_xlabel(f"fraction of the {total_epochs}-epoch learning curve observed" if total_epochs
+                  else "epochs of the learning curve observed")
     ax.set_ylabel({"r2": "R²"}.get(metric, metric))
     ax.grid(True, linewidth=0.4, alpha=0.5)
     ax.legend(frameon=False, fontsize=_STYLE["legend.fontsize"])
