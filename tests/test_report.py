@@ -103,3 +103,13 @@ def test_fidelity_figure_plots_the_share_of_the_whole_curve_and_draws_untrained_
     assert "200-epoch" in ax.get_xlabel()
     ax = metric_vs_fidelity(summary, "r2")  # curve length unknown: epochs, not a share of the longest prefix
     np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [10, 50, 150])
+
+
+def test_anytime_curves_start_where_every_run_has_an_incumbent():
+    from suite.report.search_figures import anytime_curves
+
+    curves = pd.DataFrame({"label": ["a"] * 4, "t": [1, 2, 3, 4], "incumbent_test": [50.0, 80.0, 90.0, 93.0],
+                           "incumbent_test_ci": [np.nan, 60.0, 1.0, 0.5], "n_runs": [1, 2, 3, 3]})
+    ax = anytime_curves(curves, "incumbent_test", "t")
+    np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [3, 4])
+    assert ax.get_ylim()[1] < 100  # the two-run interval (80 ± 60) is not drawn

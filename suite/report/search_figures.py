@@ -46,9 +46,16 @@ def queries_to_target_bars(seg: pd.DataFrame, ax: Any = None) -> Any:
 
 def anytime_curves(curves: pd.DataFrame, value: str = "incumbent_test", axis: str = "t", ax: Any = None,
                    ylabel: str | None = None) -> Any:
-    """One line per label: mean ``value`` of the incumbent vs queries (or cost), shaded 95% interval."""
+    """One line per label: mean ``value`` of the incumbent vs queries (or cost), shaded 95% interval.
+
+    A label's curve starts where every one of its runs has an incumbent (``n_runs`` at its
+    maximum): before that the mean is over a changing handful of runs, and its interval (from two
+    or three runs) would dwarf the rest of the figure.
+    """
     ax = ax if ax is not None else new_axes()
     for i, (label, g) in enumerate(curves.groupby("label", sort=False)):
+        if "n_runs" in g.columns:
+            g = g[g["n_runs"] >= g["n_runs"].max()]
         g = g.sort_values(axis)
         colour = PALETTE[i % len(PALETTE)]
         ax.plot(g[axis], g[value], color=colour, label=label, drawstyle="steps-post")
