@@ -128,11 +128,12 @@ def budget_correlation(values: pd.DataFrame | np.ndarray, budgets: Sequence | No
 
     ``values`` is ``(n_archs, n_budgets)``: one column per budget (a DataFrame's columns name
     the budgets, else ``budgets`` does). Entry ``(i, j)`` is the Spearman (or Kendall) rank
-    correlation of the architectures measured at both budgets (``method="pearson"`` gives the linear
-    correlation, which is what the NAS-Bench-201 authors' "about 0.9" between 12 and 200 epochs is) — how well training for budget
+    correlation of the architectures measured at both budgets — how well training for budget
     i ranks architectures for budget j (Zela et al. 2018; HpBandSter's
-    ``correlation_across_budgets``). Pairwise-complete, so budgets measured on different
-    subsets still get an entry; NaN where fewer than 2 architectures are shared.
+    ``correlation_across_budgets``). ``method="pearson"`` gives the linear correlation instead,
+    because that is what papers sometimes quote (NAS-Bench-201's "about 0.9" between 12 and 200
+    epochs). Pairwise-complete, so budgets measured on different subsets still get an entry; NaN
+    where fewer than 2 architectures are shared.
     """
     scores = {"spearman": spearman, "kendall": kendall, "pearson": pearson}
     if method not in scores:

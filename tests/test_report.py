@@ -98,7 +98,7 @@ def test_fidelity_figure_plots_the_share_of_the_whole_curve_and_draws_untrained_
     summary = pd.DataFrame(rows, columns=["predictor", "fidelity", "train_size", "mean", "low", "high", "n_seeds"])
     ax = metric_vs_fidelity(summary, "r2", total_epochs=200)
     labels = [line.get_label() for line in ax.get_lines()]
-    assert labels == ["srm, 20 train", "srm, 100 train", "last_seen (no training)"]
+    assert labels == ["srm, 20 train", "srm, 100 train", "last_seen (any train size)"]
     np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [0.05, 0.25, 0.75])
     assert "200-epoch" in ax.get_xlabel()
     ax = metric_vs_fidelity(summary, "r2")  # curve length unknown: epochs, not a share of the longest prefix

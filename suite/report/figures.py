@@ -63,7 +63,7 @@ def metric_vs_fidelity(summary: pd.DataFrame, metric: str = "r2", total_epochs: 
 
     The x axis is the observed share of a ``total_epochs`` curve, or observed epochs when the
     curve length is unknown (the largest observed prefix is not the curve's end). A predictor
-    whose values do not depend on the train size (a baseline that fits nothing) is drawn once.
+    whose values are the same at every train size (a baseline that fits nothing) is drawn once.
     """
     ax = ax if ax is not None else new_axes()
     curves = summary[summary["fidelity"] > 0]
@@ -74,7 +74,7 @@ def metric_vs_fidelity(summary: pd.DataFrame, metric: str = "r2", total_epochs: 
         groups = [(n, g.sort_values("fidelity")) for n, g in by_predictor.groupby("train_size", sort=True)]
         means = [g["mean"].to_numpy() for _, g in groups]
         if len(groups) > 1 and all(m.shape == means[0].shape and np.allclose(m, means[0], equal_nan=True) for m in means):
-            series.append((f"{name} (no training)", groups[0][1]))
+            series.append((f"{name} (any train size)", groups[0][1]))
         else:
             series += [(f"{name}, {n} train", g) for n, g in groups]
     for i, (label, g) in enumerate(series):
