@@ -57,7 +57,9 @@ min of official runs (each mode's attempt over all cells until it hits the memor
 3 runs on 1,000 cells).
 
 Usage: ``python benchmarks/bench_nb201_official.py [--repeats 3] [--official-cells 1000]
-[--mem-limit-gb 12] [--official-timeout 3600] [--cells 15625]``
+[--mem-limit-gb 12] [--official-timeout 3600] [--cells 15625] [--prepare-only]``; ``--prepare-only``
+writes the stand-in (the untimed half hour) and exits, so it can run while the cores are busy
+with something else and the timed run that follows starts on idle cores.
 """
 
 from __future__ import annotations
@@ -674,6 +676,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes writing the stand-in")
     parser.add_argument("--nats-python", type=Path, default=None,
                         help=f"python of a venv with {NATS_BENCH} (default WORK/venv-nats, created if missing)")
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="write the stand-in and the nats_bench venv, then exit (untimed; may share busy cores)")
     parser.add_argument("--json", type=Path, default=None,
                         help="raw results (default WORK/nats_side_by_side.json, WORK/cells-N/... with --cells)")
     args = parser.parse_args()
@@ -690,6 +694,9 @@ def main() -> None:
 
     print(f"stand-in archive ({cells:,} cells) in {base}", file=sys.stderr)
     generate(archive, args.jobs, lim)
+    if args.prepare_only:
+        print(f"prepared: {base} and {python}; the next run without --prepare-only reuses them", file=sys.stderr)
+        return
     print("(1) nas-suite conversion", file=sys.stderr)
     conversion = measure_conversion(archive, args.convert_repeats, lim, logs)
     print("(2) nas-suite import + load + sweep", file=sys.stderr)
