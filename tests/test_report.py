@@ -113,3 +113,21 @@ def test_anytime_curves_start_where_every_run_has_an_incumbent():
     ax = anytime_curves(curves, "incumbent_test", "t")
     np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [3, 4])
     assert ax.get_ylim()[1] < 100  # the two-run interval (80 ± 60) is not drawn
+
+
+def test_seg_figure_draws_the_whole_space_method_as_a_reference_and_censored_points_hollow():
+    from suite.report.search_figures import seg_vs_subset_size
+
+    seg = pd.DataFrame({
+        "label": ["random", "full", "x/u/10", "x/u/100"], "method": ["random", "predictor", "predictor", "predictor"],
+        "selector": [np.nan, np.nan, "uniform", "uniform"], "subset_size": [np.nan, np.nan, 10.0, 100.0],
+        "target": ["top 1%"] * 4, "seg": [1.0, 2.5, 1.1, 3.0], "seg_low": [0.9, 2.2, 0.9, 2.0],
+        "seg_high": [1.2, 3.0, 1.3, 4.0], "censored": [0.0, 0.0, 0.2, 0.0]})
+    ax = seg_vs_subset_size(seg, "top 1%")
+    by_label = {line.get_label(): line for line in ax.get_lines()}
+    np.testing.assert_allclose(by_label["full (whole space)"].get_ydata(), [2.5, 2.5])
+    np.testing.assert_allclose(by_label["random search"].get_ydata(), [1.0, 1.0])
+    (uniform,) = [c for c in ax.containers if c.get_label() == "uniform"]
+    np.testing.assert_allclose(np.asarray(uniform.lines[0].get_xdata(), dtype=float), [10, 100])  # random and full are not on the x axis
+    hollow = [line for line in ax.get_lines() if line.get_markerfacecolor() == "white"]
+    assert len(hollow) == 1 and list(hollow[0].get_xdata()) == [10.0]  # only the censored point

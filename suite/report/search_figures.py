@@ -75,19 +75,40 @@ def anytime_curves(curves: pd.DataFrame, value: str = "incumbent_test", axis: st
 
 
 def seg_vs_subset_size(seg: pd.DataFrame, target: str, group: str = "selector", ax: Any = None) -> Any:
-    """SEG (log y) vs subset size (log x) for one target, one line per ``group`` value, 95% CIs;
-    SEG = 1 (random search) as a dashed line."""
+    """SEG (log y) vs subset size (log x) for one target, one line per ``group`` value, 95% CIs.
+
+    The reference lines are what a subset is judged against: SEG = 1 (random search, dashed) and
+    each method that scores the whole space (rows without a subset size, e.g. ``full``: a solid
+    grey line with its interval as a band). Hollow markers: some runs never reached the target,
+    so the SEG is an upper bound.
+    """
+    from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
+
     ax = ax if ax is not None else new_axes()
-    data = seg[(seg["target"] == target) & (seg["subset_size"].astype(str) != "")].copy()
+    rows = seg[seg["target"] == target]
+    whole = pd.to_numeric(rows["subset_size"], errors="coerce").isna()
+    data = rows[~whole].copy()
     data["size"] = data["subset_size"].astype(float)
     for i, (name, g) in enumerate(data.groupby(group, sort=False)):
         g = g.sort_values("size")
         colour, marker = PALETTE[i % len(PALETTE)], MARKERS[i % len(MARKERS)]
         ax.errorbar(g["size"], g["seg"], yerr=[g["seg"] - g["seg_low"], g["seg_high"] - g["seg"]], color=colour,
-                    marker=marker, label=str(name), capsize=1.5, linewidth=1.0, elinewidth=0.6)
-    ax.axhline(1.0, color="black", linestyle="--", linewidth=0.6)
+                    marker=marker, label=str(name), capsize=1.5, linewidth=1.0, elinewidth=0.6,
+                    markerfacecolor=colour)
+        bound = g[g["censored"] > 0]
+        if len(bound):
+            ax.plot(bound["size"], bound["seg"], linestyle="none", marker=marker, color=colour, markerfacecolor="white",
+                    zorder=4)
+    for j, (_, ref) in enumerate(rows[whole & (rows["method"] != "random")].iterrows()):
+        grey = str(0.35 + 0.2 * j)
+        ax.axhline(ref["seg"], color=grey, linewidth=1.0, label=f"{ref['label']} (whole space)")
+        ax.axhspan(ref["seg_low"], ref["seg_high"], color=grey, alpha=0.12, linewidth=0)
+    ax.axhline(1.0, color="black", linestyle="--", linewidth=0.6, label="random search")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 3.0, 5.0)))
+    ax.yaxis.set_major_formatter(ScalarFormatter())
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("candidate subset size")
     ax.set_ylabel(f"sample-efficiency gain ({target})")
     ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
