@@ -49,10 +49,10 @@ on ``data/``) for the fields taken from them; and on ``--agree-cells`` random ce
 and at intermediate epochs, official answers against our cache and the embedded tables.
 
 Output: a Markdown table on stdout, every raw measurement as JSON (``--json``). Files under
-``--work`` (git-ignored): at full size ~7 GB (the archive in both layouts, 2.9 + 3.1 GB, the
+``--work`` (git-ignored): at full size ~6 GB (the archive in both layouts, 2.5 + 2.6 GB, the
 1,000-cell single file, our caches), replacing a stand-in of an earlier version; ``--cells N``
 writes a separate small archive of the first N cells under ``WORK/cells-N/`` (smoke tests).
-Full size on 2 idle cores: about 30 min to write the stand-in, 10 min conversion, then 30-50
+Full size on 2 idle cores: about 30 min to write the stand-in, then (measured) 6 min conversion and 25
 min of official runs (each mode's attempt over all cells until it hits the memory limit, then
 3 runs on 1,000 cells).
 
