@@ -214,6 +214,19 @@ def test_diverse_approximate_phase_still_beats_uniform(nb201):
     assert div[1] > uni[1] + 0.5, f"mean nearest-pick distance {div[1]:.2f} vs uniform {uni[1]:.2f}"
 
 
+def test_diverse_small_pool_gets_proportionally_more_exact_picks(nb201):
+    """``exact`` is the exact-phase budget on a ``max_pool``-sized pool: on NB-201's ~15,600
+    candidates ``exact = 100`` buys 100 * 100,000 // 15,600 = 640 exact picks, so 500 picks are
+    all exact and match an explicitly exact run pick for pick."""
+    history = _history(nb201, 20)
+    cand = _candidates(history)
+    cheap = _select("diverse", cand, 500, history, seed=3, exact=100, max_pool=100_000)
+    exact = _select("diverse", cand, 500, history, seed=3, exact=500, max_pool=100_000)
+    np.testing.assert_array_equal(cheap, exact)
+    local = _select("diverse", cand, 500, history, seed=3, exact=100, max_pool=len(cand))  # no extra budget
+    assert not np.array_equal(local, exact)
+
+
 def test_diverse_starts_away_from_the_queried_set(nb201):
     _, _, X, _ = nb201
     history = _history(nb201, 200)
