@@ -93,8 +93,7 @@ def seg_vs_subset_size(seg: pd.DataFrame, target: str, group: str = "selector", 
         g = g.sort_values("size")
         colour, marker = PALETTE[i % len(PALETTE)], MARKERS[i % len(MARKERS)]
         ax.errorbar(g["size"], g["seg"], yerr=[g["seg"] - g["seg_low"], g["seg_high"] - g["seg"]], color=colour,
-                    marker=marker, label=str(name), capsize=1.5, linewidth=1.0, elinewidth=0.6,
-                    markerfacecolor=colour)
+                    marker=marker, label=str(name), capsize=1.5, linewidth=1.0, elinewidth=0.6)
         bound = g[g["censored"] > 0]
         if len(bound):
             ax.plot(bound["size"], bound["seg"], linestyle="none", marker=marker, color=colour, markerfacecolor="white",
