@@ -268,3 +268,123 @@ def test_key_index_is_exact_on_mixed_lengths_unicode_nul_and_misses():
     np.testing.assert_array_equal(index.get_indexer(np.array(queries, dtype=object)), expect)
     assert not index.is_unique and KeyIndex(table[:-1]).is_unique
     assert list(KeyIndex([]).get_indexer(["x"])) == [-1]
+
+
+# -- what counts as an architecture or an id: anything else is a named error --------------------------------
+# (suite.data.benchmark: index_of / find / arch; a bool is never an id although bool subclasses int)
+NOT_AN_ARCHITECTURE = [
+    pytest.param(None, "NoneType", id="None"),
+    pytest.param(5.5, "float", id="float"),
+    pytest.param(float("nan"), "float nan", id="nan"),
+    pytest.param(np.float64(3.0), "numpy.float64", id="np.float64"),
+    pytest.param(np.array(2.0), "numpy.float64", id="0d-float-array"),
+    pytest.param(1 + 2j, "complex", id="complex"),
+    pytest.param(object(), "object", id="object"),
+    pytest.param(b"bytes", "bytes", id="bytes"),
+    pytest.param(bytearray(b"x"), "bytearray", id="bytearray"),
+]
+BOOLS = [
+    pytest.param(True, "bool True", id="True"),
+    pytest.param(False, "bool False", id="False"),
+    pytest.param(np.bool_(True), "numpy.bool", id="np.True_"),
+    pytest.param(np.bool_(False), "numpy.bool", id="np.False_"),
+    pytest.param(np.array(True), "numpy.bool", id="0d-bool-array"),
+]
+
+
+@pytest.fixture(scope="module")
+def nb201():
+    return suite.load("nb201", "cifar10")
+
+
+@pytest.mark.parametrize("value, shown", NOT_AN_ARCHITECTURE + BOOLS)
+def test_index_of_refuses_non_specs_with_a_named_error(nb201, value, shown):
+    with pytest.raises(InvalidArchitecture) as err:
+        nb201.index_of(value)
+    msg = str(err.value)
+    assert shown in msg and "expected an integer id in 0..15624" in msg and "\n" not in msg
+
+
+@pytest.mark.parametrize("value, shown", BOOLS)
+def test_a_bool_is_never_an_id(nb201, value, shown):
+    with pytest.raises(InvalidArchitecture, match="a bool is not an architecture id"):
+        nb201.index_of(value)
+    with pytest.raises(InvalidArchitecture, match="a bool is not an architecture id"):
+        nb201.arch(value)
+
+
+@pytest.mark.parametrize("value", [[1, 2], [None], [5.5], [True], [b"x"], np.array([True] * 6), {"x": 1}])
+def test_index_of_refuses_sequences_of_non_specs(nb201, value):
+    with pytest.raises(InvalidArchitecture, match="NB-201"):  # the space names the broken rule
+        nb201.index_of(value)
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    NOT_AN_ARCHITECTURE
+    + [
+        pytest.param("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", "str", id="spec-str"),
+        pytest.param({"arch": "x"}, "dict", id="dict"),
+        pytest.param([True, 1], "list", id="list-with-bool"),
+        pytest.param([1.5], "list", id="list-of-float"),
+        pytest.param([None], "list", id="list-of-None"),
+        pytest.param(np.array([True]), "numpy.ndarray", id="bool-array"),
+        pytest.param(np.array([1.0, 2.0]), "numpy.ndarray", id="float-array"),
+    ],
+)
+def test_arch_refuses_non_ids(nb201, value, shown):
+    with pytest.raises(InvalidArchitecture) as err:
+        nb201.arch(value)
+    msg = str(err.value)
+    assert shown in msg and "integer id in 0..15624" in msg and "not bool" in msg
+
+
+@pytest.mark.parametrize("value", [None, 5, np.int64(5), True, 5.5, object(), "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+                                   b"bytes", {"arch": "x"}])
+def test_find_refuses_what_is_not_a_sequence_of_specs(nb201, value):
+    with pytest.raises(InvalidArchitecture, match=r"find takes a sequence of nb201 architecture specs, got .*find\(\[spec\]\)"):
+        nb201.find(value)
+
+
+def test_find_still_maps_invalid_elements_to_minus_one(nb201):
+    cell = nb201.arch(9930)
+    got = nb201.find([None, 5.5, float("nan"), True, np.bool_(False), object(), b"x", 3, cell, "333133"])
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, [-1] * 8 + [9930, 9930])
+    np.testing.assert_array_equal(nb201.find(iter([cell])), [9930])
+
+
+@pytest.mark.parametrize("value", [-1, 15625, np.int64(15625), np.uint64(2**63), 10**30, np.array(-3)])
+def test_out_of_range_ids_are_not_in_benchmark(nb201, value):
+    with pytest.raises(NotInBenchmark, match=r"out of range: nb201/cifar10 has ids 0\.\.15624"):
+        nb201.index_of(value)
+    with pytest.raises(NotInBenchmark, match="out of range"):
+        nb201.arch(value)
+    with pytest.raises(NotInBenchmark, match="out of range"):
+        nb201.arch([0, value])
+
+
+@pytest.mark.parametrize("value", [7, np.int64(7), np.int32(7), np.uint16(7), np.array(7)])
+def test_integer_ids_of_any_integer_type_still_work(nb201, value):
+    assert nb201.index_of(value) == 7 and type(nb201.index_of(value)) is int
+    assert nb201.arch(value) == nb201.arch(7) and isinstance(nb201.arch(value), str)
+
+
+def test_valid_spellings_still_work(nb201):
+    cell = nb201.arch(9930)
+    assert nb201.index_of(cell) == 9930 and nb201.index_of("333133") == 9930
+    assert nb201.index_of({"code": "333133"}) == 9930
+    np.testing.assert_array_equal(nb201.index_of([cell, nb201.arch(0)]), [9930, 0])
+    assert nb201.index_of([]).shape == (0,)
+    np.testing.assert_array_equal(nb201.arch(np.array([1, 2], dtype=np.uint8)), nb201.arch([1, 2]))
+    assert nb201.arch([]).shape == (0,) and nb201.arch(()).shape == (0,)
+
+
+def test_nb101_hash_is_a_spec_and_non_specs_are_refused():
+    bench = suite.load("nb101", "cifar10")
+    key = bench.columns(["key"])["key"].iat[3]
+    assert bench.index_of(key) == 3 and bench.index_of(key.upper()) == 3
+    np.testing.assert_array_equal(bench.find([key, None, True, key.encode()]), [3, -1, -1, -1])
+    for bad in (None, True, np.bool_(True), 5.5, key.encode()):
+        with pytest.raises(InvalidArchitecture, match="expected an integer id in 0..291"):
+            bench.index_of(bad)

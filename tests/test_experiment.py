@@ -18,6 +18,8 @@ from suite.experiment import InvalidSpec, load_spec, parse_spec, plan, run
 from suite.experiment.runner import JOURNAL, RECORDS, split, eligible_pool
 from suite.experiment.spec import apply_overrides, to_toml
 
+from extras import needs_extra
+
 SMALL = """
 name = "small"
 benchmark = "nb201"
@@ -158,8 +160,9 @@ def test_killed_cli_run_resumes_to_identical_records(tmp_path):
     assert (tmp_path / "killed" / "small" / RECORDS).read_bytes() == (reference.directory / RECORDS).read_bytes()
 
 
+@pytest.mark.needs_dask
 def test_dask_backend_matches_local(tmp_path):
-    distributed = pytest.importorskip("distributed")
+    distributed = needs_extra("dask")
     spec = load_spec(_write(tmp_path))
     local = run(spec, tmp_path / "local")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
@@ -167,8 +170,9 @@ def test_dask_backend_matches_local(tmp_path):
     assert (local.directory / RECORDS).read_bytes() == (remote.directory / RECORDS).read_bytes()
 
 
+@pytest.mark.needs_ray
 def test_ray_backend_matches_local(tmp_path):
-    pytest.importorskip("ray")
+    needs_extra("ray")
     spec = load_spec(_write(tmp_path))
     local = run(spec, tmp_path / "local")
     remote = run(spec, tmp_path / "ray", backend="ray")

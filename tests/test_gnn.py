@@ -17,7 +17,10 @@ from suite.data.paths import EMBEDDED_DIR
 from suite.encodings import encode, graph_shape
 from suite.predictors.gnn import GCNRegressor
 
-torch = pytest.importorskip("torch")
+from extras import needs_extra  # noqa: E402
+
+pytestmark = pytest.mark.needs_torch
+torch = needs_extra("torch")
 
 V, F = graph_shape("nb201")  # op-on-node graph: 8 nodes, 7 node types
 FAST = {"epochs": 5, "hidden": 32, "fc_hidden": 32}  # for contract tests: a second or less per fit

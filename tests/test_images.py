@@ -10,6 +10,8 @@ import pytest
 from suite.data import images
 from suite.errors import CorruptRecord, SourceFormatError, UnsafePickle
 
+from extras import needs_extra
+
 
 def test_shipped_minibatch_is_balanced_and_traceable(shared_data):
     """640 training images, 64 per class, each equal to its decoded JPEG in ../shared/data."""
@@ -38,8 +40,9 @@ def test_minibatches_are_consecutive_and_bounded():
         images.minibatch(shipped, 128, index=5)
 
 
+@pytest.mark.needs_torch
 def test_normalisation_matches_nb201_statistics():
-    torch = pytest.importorskip("torch")
+    torch = needs_extra("torch")
     x = np.zeros((1, 2, 2, 3), dtype=np.uint8)
     x[..., 0] = 125  # ~ the CIFAR-10 red mean 125.3
     t = images.to_tensor(x, "cifar10")

@@ -25,6 +25,8 @@ from suite.data.registry import importer_spec
 from suite.errors import CorruptRecord, NasSuiteError, SourceFormatError, UnknownBenchmark, UnknownMetric, UnsafePickle
 from suite.testing import nb201 as fx
 
+from extras import needs_extra
+
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 #: nas-suite split -> (source dataset, eval set) per output dataset (the documented mapping)
 MAPPING = {
@@ -415,12 +417,13 @@ def test_nats_tar_members_that_escape_or_link_are_refused(tmp_path):
 
 @pytest.fixture(scope="module")
 def pth_caches(tmp_path_factory):
-    pytest.importorskip("torch")
+    needs_extra("torch")
     base = tmp_path_factory.mktemp("pth")
     src = fx.write_nb201_pth(base / "NAS-Bench-201-v1_0-e61699.pth")
     return base / "out", nb201_pth.convert(src, base / "out", allow_pickle=True)
 
 
+@pytest.mark.needs_torch
 def test_pth_round_trip_with_v1_0_gaps(pth_caches):
     root, written = pth_caches
     assert [p.name for p in written] == list(DATASETS)
@@ -449,8 +452,9 @@ def test_pth_round_trip_with_v1_0_gaps(pth_caches):
     np.testing.assert_allclose(img.metric("latency"), [fx.latency_value(i, "ImageNet16-120") for i in range(3)], rtol=1e-6)
 
 
+@pytest.mark.needs_torch
 def test_pth_refusals(tmp_path):
-    torch = pytest.importorskip("torch")
+    torch = needs_extra("torch")
     src = fx.write_nb201_pth(tmp_path / "NAS-Bench-201-v1_1-096897.pth")
     with pytest.raises(NasSuiteError, match="--allow-pickle"):
         nb201_pth.convert(src, tmp_path / "out")

@@ -64,6 +64,8 @@ def test_hash_round_trip():
         ({"hash": 99999}, "not a NAS-Bench-Graph hash"),
         ({"ops": []}, "needs keys"),
         (7, "cannot read"),
+        ([1, 2], "must be sequences"),
+        ((None, ["gcn"] * 4), "must be sequences"),
     ],
 )
 def test_invalid_specs(spec, rule):

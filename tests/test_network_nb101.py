@@ -26,7 +26,10 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from extras import needs_extra  # noqa: E402
+
+pytestmark = pytest.mark.needs_torch
+torch = needs_extra("torch")
 nn = torch.nn
 
 import suite  # noqa: E402

@@ -12,7 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from extras import needs_extra  # noqa: E402
+
+pytestmark = pytest.mark.needs_torch
+torch = needs_extra("torch")
 
 import suite  # noqa: E402
 from suite.data.spaces.nb201 import OPS  # noqa: E402

@@ -18,6 +18,8 @@ import suite.predictors as P
 from suite.metrics import spearman
 from suite.testing.contracts import CONTRACTS
 
+from extras import needs_extra
+
 #: cheaper settings for the contract run (the checks test behaviour, not accuracy)
 FAST = {
     "rf": {"n_estimators": 30},
@@ -51,9 +53,17 @@ def _make(name: str, bench):
     return P.make(name, bench, **FAST.get(name, {}))
 
 
+def _with_extra_marks(names: list[str]) -> list:
+    """Each predictor as a parameter carrying ``needs_<extra>`` when it needs an optional extra."""
+    return [pytest.param(n, marks=[getattr(pytest.mark, f"needs_{P.spec(n).extra}")] if P.spec(n).extra else [])
+            for n in names]
+
+
 @pytest.mark.parametrize("contract", list(CONTRACTS))
-@pytest.mark.parametrize("name", P.available())
+@pytest.mark.parametrize("name", _with_extra_marks(P.available()))
 def test_contract(name, contract, nb201):
+    if P.spec(name).extra is not None:
+        needs_extra(P.spec(name).extra)
     X, y = _data(name, nb201)
     assert np.isfinite(X).all() and len(X) >= 20
     with warnings.catch_warnings():

@@ -12,7 +12,10 @@ import sys
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+from extras import needs_extra  # noqa: E402
+
+pytestmark = pytest.mark.needs_torch
+torch = needs_extra("torch")
 from torch import nn  # noqa: E402
 
 import suite.proxies as proxies  # noqa: E402

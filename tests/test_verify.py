@@ -14,7 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-torch = pytest.importorskip("torch")
+from extras import needs_extra  # noqa: E402
+
+pytestmark = pytest.mark.needs_torch
+torch = needs_extra("torch")
 
 import suite  # noqa: E402
 from suite.errors import NasSuiteError, UnknownBenchmark  # noqa: E402

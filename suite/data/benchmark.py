@@ -10,6 +10,8 @@ with the architecture ids (row i = id i), with NaN where the table has no measur
 from __future__ import annotations
 
 import os
+import reprlib
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Sequence
@@ -26,6 +28,9 @@ from .paths import cache_dir, search_roots
 from .registry import benchmark_spec
 
 SeedArg = int | str
+
+#: types that are iterable but never a sequence of architectures or ids
+_NOT_SEQUENCES = (str, bytes, bytearray, memoryview, Mapping)
 
 
 class Benchmark:
@@ -164,13 +169,23 @@ class Benchmark:
     def index_of(self, spec: Any) -> Any:
         """Id(s) of architecture spec(s): one spec -> int, a sequence of specs -> int64 array.
 
-        Any spelling the search space accepts works (e.g. NB-201 cell string, op codes; NB-101
-        matrix+ops or module hash). Raises :class:`InvalidArchitecture` for a spec that is not a
-        valid cell and :class:`NotInBenchmark` for a valid cell the table does not hold.
+        Accepted: an integer id (Python or numpy int, also a 0-d integer array), returned as is
+        after a range check; one spec in any spelling the search space accepts (e.g. NB-201 cell
+        string, op codes; NB-101 matrix+ops or module hash); or an iterable of specs.
+
+        Raises :class:`InvalidArchitecture` for anything else — ``None``, floats (NaN included),
+        bools and ``numpy.bool_`` (a bool is never an id), bytes, arbitrary objects — and for a
+        spec that is not a valid cell; :class:`NotInBenchmark` for an id out of range or a valid
+        cell the table does not hold. Never a bare ``TypeError``/``KeyError``.
         """
-        if isinstance(spec, (int, np.integer)):
-            return int(self._check_ids([int(spec)])[0])
-        single = self.space.is_single(spec)
+        spec = _unwrap_0d(spec)
+        if _is_bool(spec):
+            raise InvalidArchitecture(f"a bool is not an architecture id or spec, got {_describe(spec)}; {self._accepted_specs()}")
+        if _is_id(spec):
+            return self._check_id(spec)
+        single = not isinstance(spec, (bytes, bytearray, memoryview)) and self.space.is_single(spec)
+        if not single and (isinstance(spec, _NOT_SEQUENCES) or not isinstance(spec, Iterable)):
+            raise InvalidArchitecture(f"cannot look up an architecture from {_describe(spec)}; {self._accepted_specs()}")
         specs = [spec] if single else list(spec)
         ids = self._structure_lookup(specs)
         todo = np.flatnonzero(ids < 0)
@@ -190,8 +205,17 @@ class Benchmark:
         """Ids of many specs, -1 for a spec that is invalid or not in the table (never raises for those).
 
         The search loops' lookup: mutations and crossovers produce invalid cells and, on
-        partial tables, valid cells the table lacks; both are simply "not available".
+        partial tables, valid cells the table lacks; both are simply "not available". Returns
+        int64 of shape ``(len(specs),)``. ``specs`` itself must be an iterable of specs: ``None``,
+        a number, a bool, a str, bytes or a dict (one spec, not a sequence) raise
+        :class:`InvalidArchitecture` — wrap one spec as ``find([spec])`` or use :meth:`index_of`.
         """
+        specs = _unwrap_0d(specs)
+        if isinstance(specs, _NOT_SEQUENCES) or not isinstance(specs, Iterable):
+            raise InvalidArchitecture(
+                f"find takes a sequence of {self.name} architecture specs, got {_describe(specs)}; "
+                f"for one spec use find([spec]) or index_of(spec)"
+            )
         specs = list(specs)
         ids = np.full(len(specs), -1, dtype=np.int64)
         valid = np.array([self.space.is_valid(s) for s in specs], dtype=bool)
@@ -209,12 +233,23 @@ class Benchmark:
         ids[pos] = found
         return ids
 
-    def arch(self, ids: int | Sequence[int]) -> Any:
-        """Canonical architecture string(s) of id(s): one id -> str, several -> object array."""
-        column = self._arrow_column("arch")
-        if isinstance(ids, (int, np.integer)):
-            return str(column[int(self._check_ids([int(ids)])[0])].as_py())
-        return column.take(pa.array(self._check_ids(ids))).to_numpy(zero_copy_only=False)
+    def arch(self, ids: int | np.integer | Sequence[int] | np.ndarray) -> Any:
+        """Canonical architecture string(s) of id(s): one id -> str, several -> object array.
+
+        An id is a Python or numpy integer (a 0-d integer array counts as one id); several ids
+        are a sequence or integer array. Raises :class:`InvalidArchitecture` for anything else
+        (bools, floats, ``None``, strings — look specs up with :meth:`index_of`) and
+        :class:`NotInBenchmark` for an id out of range.
+        """
+        ids = _unwrap_0d(ids)
+        if _is_bool(ids):
+            raise InvalidArchitecture(f"a bool is not an architecture id, got {_describe(ids)}; {self._accepted_ids()}")
+        if _is_id(ids):
+            return str(self._arrow_column("arch")[self._check_id(ids)].as_py())
+        if isinstance(ids, _NOT_SEQUENCES) or not isinstance(ids, Iterable):
+            raise InvalidArchitecture(f"arch takes architecture ids, got {_describe(ids)}; {self._accepted_ids()}")
+        checked = self._check_ids(ids)
+        return self._arrow_column("arch").take(pa.array(checked)).to_numpy(zero_copy_only=False)
 
     @cached_property
     def archs(self) -> pd.DataFrame:
@@ -303,10 +338,41 @@ class Benchmark:
     def _read_table(self, names: list[str] | None) -> pd.DataFrame:
         return self._read_arrow(names).to_pandas(self_destruct=True, split_blocks=True)
 
+    def _accepted_specs(self) -> str:
+        return (
+            f"expected an integer id in 0..{len(self) - 1}, one {self.name} architecture spec "
+            f"(a str, a dict or a sequence spelling the space accepts) or a sequence of specs"
+        )
+
+    def _accepted_ids(self) -> str:
+        return f"expected an integer id in 0..{len(self) - 1} (Python or numpy int, not bool) or a sequence/array of them"
+
+    def _check_id(self, value: int | np.integer) -> int:
+        """One id as a Python int; :class:`NotInBenchmark` if out of ``0..n_archs - 1``."""
+        i = int(value)
+        if not 0 <= i < len(self):
+            raise NotInBenchmark(f"id {i} is out of range: {self.name}/{self.dataset} has ids 0..{len(self) - 1}")
+        return i
+
     def _check_ids(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Ids as a flat int64 array, shape ``(n,)``; an empty sequence gives an empty array.
+
+        Raises :class:`InvalidArchitecture` unless every entry is an integer (bools, also mixed
+        into a list of ints, are refused) and :class:`NotInBenchmark` for an id out of range.
+        """
+        if _is_bool(ids) or isinstance(ids, _NOT_SEQUENCES):
+            raise InvalidArchitecture(f"architecture ids must be integers, got {_describe(ids)}; {self._accepted_ids()}")
         arr = np.asarray(ids)
-        if arr.dtype.kind not in "iu":
-            raise InvalidArchitecture(f"architecture ids must be integers, got dtype {arr.dtype}")
+        if arr.size == 0 and arr.dtype.kind in "fO":  # [] and () come out float64
+            return np.zeros(0, dtype=np.int64)
+        if arr.dtype.kind in "fO" and isinstance(ids, (list, tuple)) and all(_is_id(x) for x in ids):
+            # ints numpy cannot hold together (10**30, uint64 beside negatives): range-check one by one
+            arr = np.array([self._check_id(x) for x in ids], dtype=np.int64)
+        mixed_bool = arr.dtype.kind in "iu" and isinstance(ids, (list, tuple)) and any(_is_bool(x) for x in ids)  # [1, True]
+        if arr.dtype.kind not in "iu" or mixed_bool:
+            raise InvalidArchitecture(
+                f"architecture ids must be integers, got {_describe(ids)} (dtype {arr.dtype}); {self._accepted_ids()}"
+            )
         arr = arr.astype(np.int64, copy=False).reshape(-1)
         if arr.size and (arr.min() < 0 or arr.max() >= len(self)):
             bad = int(arr[(arr < 0) | (arr >= len(self))][0])
@@ -378,6 +444,28 @@ class Benchmark:
             out[count == 0] = np.nan
             return out
         return vals[:, block["seeds"].index(seed)]
+
+
+def _describe(value: Any) -> str:
+    """``type repr`` of a user input for a one-line error message (repr shortened)."""
+    kind = type(value)
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__.split('.')[0]}.{kind.__name__}"
+    return f"{name} {reprlib.repr(value)}".replace("\n", " ")
+
+
+def _unwrap_0d(value: Any) -> Any:
+    """A 0-d numpy array as its scalar (``np.array(3)`` -> ``np.int64(3)``); anything else unchanged."""
+    return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
+
+
+def _is_bool(value: Any) -> bool:
+    """Python or numpy bool: never an architecture id, although ``bool`` subclasses ``int``."""
+    return isinstance(value, (bool, np.bool_))
+
+
+def _is_id(value: Any) -> bool:
+    """Whether ``value`` is one architecture id: a Python or numpy integer, not a bool."""
+    return isinstance(value, (int, np.integer)) and not _is_bool(value)
 
 
 def _column(block: dict[str, Any], epoch: int | None) -> int | None:

@@ -11,15 +11,18 @@ import shlex
 import subprocess
 import sys
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Iterator
 
 from .spec import InvalidSpec
 
 __all__ = ["atomic_output", "write_atomic", "write_config_once", "git_commit", "git_dirty", "command_line",
-           "provenance", "CONFIG"]
+           "portable_cache_location", "portable_path", "provenance", "CONFIG", "REPO_ROOT"]
 
 CONFIG = "config.toml"
+
+#: The checkout this package runs from; paths inside it are recorded relative to it.
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
@@ -84,9 +87,60 @@ def command_line() -> str:
     return " ".join([program, *map(shlex.quote, sys.argv[1:])])
 
 
+def portable_cache_location(path: str | os.PathLike[str]) -> str:
+    """Where a benchmark cache was read from, as ``"<root kind>:<benchmark>/<dataset>"``.
+
+    ``meta.json`` files are committed and read on other machines, so they must not carry this
+    machine's absolute paths (``/tmp/rt2/data/nb201/cifar10`` says nothing elsewhere and leaks the
+    local layout); which data was read is pinned by the checksums recorded beside it. What stays
+    meaningful is which kind of cache root held it (see :mod:`suite.data.paths`) and the path below
+    that root. ``path`` is ``<root>/<benchmark>/<dataset>`` (``Benchmark.path``); the first root
+    that contains it names the kind:
+
+    - ``"embedded:nb201/cifar10"``: the repository's embedded ``data/`` (``EMBEDDED_DIR``);
+    - ``"NAS_SUITE_DATA:nb201/cifar10"``: the root named by ``$NAS_SUITE_DATA``;
+    - ``"user:nb201/cifar10"``: the per-user default (``user_dir()``);
+    - ``"explicit:nb201/cifar10"``: any other root (an explicit ``root``/``--root``); the last two
+      components of ``path``.
+    """
+    from ..data.paths import EMBEDDED_DIR, ENV_VAR, user_dir
+
+    target = Path(path).resolve()
+    roots = [("embedded", EMBEDDED_DIR)]
+    if os.environ.get(ENV_VAR):
+        roots.append((ENV_VAR, Path(os.environ[ENV_VAR])))
+    roots.append(("user", user_dir()))
+    for kind, root in roots:
+        try:
+            relative = target.relative_to(root.resolve())
+        except ValueError:
+            continue
+        if relative.parts:
+            return f"{kind}:{relative.as_posix()}"
+    return f"explicit:{PurePosixPath(*target.parts[-2:])}"
+
+
+def portable_path(value: str | os.PathLike[str]) -> str:
+    """``value`` as a committed ``meta.json`` may hold it: never an absolute path.
+
+    An absolute path inside the repository becomes relative to it (POSIX separators); any other
+    absolute path (POSIX or Windows) becomes its final name. Relative paths and plain descriptions
+    (``"shipped"``, ``"cifar10_train.npz (JPEG)"``) pass through unchanged.
+    """
+    text = os.fspath(value)
+    if PureWindowsPath(text).is_absolute() and not text.startswith("/"):
+        return PureWindowsPath(text).name or text
+    if not text.startswith("/"):
+        return text
+    try:
+        return Path(text).resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return PurePosixPath(text).name or text
+
+
 def provenance(bench: Any) -> dict[str, Any]:
     """What produced a run directory: the command, Python, package versions, source commit, the data
-    cache and its checksums."""
+    cache (as :func:`portable_cache_location`) and its checksums."""
     import platform
     from importlib import metadata
 
@@ -106,7 +160,7 @@ def provenance(bench: Any) -> dict[str, Any]:
         "data": {
             "benchmark": bench.name,
             "dataset": bench.dataset,
-            "cache": str(bench.path),
+            "cache": portable_cache_location(bench.path),
             "schema_version": bench.meta.get("schema_version"),
             "converter_version": bench.meta.get("converter_version"),
             "sources": bench.meta.get("sources", []),

@@ -160,7 +160,7 @@ def run_proxy_job(job: ProxyJob, results_root: str | os.PathLike[str] = "results
     from ..data.paths import EMBEDDED_DIR, write_root
     from ..proxies import PROXIES
     from .backends import execute
-    from .files import atomic_output, provenance, write_atomic
+    from .files import atomic_output, portable_path, provenance, write_atomic
     from .runner import _Journal, read_journal
 
     unknown = [p for p in job.proxies if p not in PROXIES]
@@ -198,8 +198,9 @@ def run_proxy_job(job: ProxyJob, results_root: str | os.PathLike[str] = "results
     comparison = compare_with_published(bench, scores, job.proxies)
     with atomic_output(directory / "comparison.csv") as tmp:
         comparison.to_csv(tmp, index=False)
-    meta = {"kind": "proxies", "settings": job.settings(), "settings_id": job.settings_id, "archs": len(ids),
-            "images": {"source": source, "jpeg_compressed": lossy}, "device": device, "backend": backend,
+    meta = {"kind": "proxies", "settings": {**job.settings(), "images": portable_path(job.images)},
+            "settings_id": job.settings_id, "archs": len(ids),
+            "images": {"source": portable_path(source), "jpeg_compressed": lossy}, "device": device, "backend": backend,
             "jobs": jobs, "seconds": _timing(scores, job.proxies), "versions": _versions(),
             **provenance(bench)}
     write_atomic(directory / "meta.json", json.dumps(meta, indent=2, default=str) + "\n")

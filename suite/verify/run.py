@@ -199,7 +199,7 @@ def run_verification(
     Resumable: cells already in the journal are not trained again.
     """
     from ..data.benchmark import load
-    from ..experiment.files import atomic_output, provenance, write_atomic, write_config_once
+    from ..experiment.files import atomic_output, portable_path, provenance, write_atomic, write_config_once
     from ..experiment.runner import _Journal, read_journal
     from ..experiment.spec import to_toml
     from .protocols import protocol_for
@@ -256,7 +256,8 @@ def run_verification(
                 "reduced_reason": ("Trained with " + " and ".join(reduced) + ".") if reduced else ""},
         "selection": {"method": "stratified_cells, equal-width bins of the table metric", "metric": protocol.table_metric,
                       "ids": [int(i) for i in ids]},
-        "images": {"train_source": first["train_source"], "eval_source": first["eval_source"],
+        "images": {"train_source": portable_path(first["train_source"]),
+                   "eval_source": portable_path(first["eval_source"]),
                    "eval_description": plan["eval_description"], "lossy": bool(first["lossy"]),
                    "jpeg_note": ("JPEG-compressed CIFAR-10 (quality 75; mean absolute pixel error 6.2 vs the originals, "
                                  "PSNR 29.6 dB): expect lower re-trained accuracy; ranks are what is compared")

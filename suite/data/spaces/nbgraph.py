@@ -78,6 +78,10 @@ def parse_spec(spec: Any) -> tuple[tuple[int, ...], tuple[str, ...]]:
         raise InvalidArchitecture(
             f"cannot read a NAS-Bench-Graph architecture from {type(spec).__name__}; give {{'link': [...], 'ops': [...]}}"
         )
+    if not all(isinstance(part, (tuple, list, np.ndarray)) for part in (link, ops)):
+        raise InvalidArchitecture(
+            f"NAS-Bench-Graph links and ops must be sequences, got {type(link).__name__} and {type(ops).__name__}"
+        )
     link, ops = list(link), list(ops)
     if len(link) != N_NODES or len(ops) != N_NODES:
         raise InvalidArchitecture(f"NAS-Bench-Graph needs 4 links and 4 ops, got {len(link)} and {len(ops)}")
