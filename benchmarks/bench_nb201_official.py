@@ -1,7 +1,8 @@
 """nas-suite vs the official NATS-Bench API, side by side on the same full-size NATS-tss archive.
 
 The official archives cannot be downloaded here, so the script first writes a full-size
-stand-in in both official layouts (``suite.testing.nb201``), from the same records:
+stand-in in both official layouts (``nb201_standin.py`` beside this script, with the writers of
+``suite.testing.nb201``), from the same records:
 
 * ``NATS-tss-v1_0-3ffb9-simple/``: ``meta.pickle.pbz2`` (the real 15,625 cell strings, index
   order) + one ``{index:06d}.pickle.pbz2`` per cell, ``OrderedDict({"12": ArchResults state,
@@ -14,7 +15,7 @@ stand-in in both official layouts (``suite.testing.nb201``), from the same recor
   and wraps every record in ``ArchResults`` before returning.
 
 Values: every field the embedded real tables hold is the real value (``EmbeddedTable`` in
-``suite/testing/nb201.py`` lists them: per-seed final validation accuracy of all three datasets,
+``benchmarks/nb201_standin.py`` lists them: per-seed final validation accuracy of all three datasets,
 final test accuracy (cifar10 seed mean; cifar100/ImageNet16-120 per seed), 12-epoch validation
 and test accuracy, params, training time, the 200 embedded learning curves). Drawn at random
 (``standin_record``): the per-seed cifar10 test values around their real mean, the other eval
@@ -81,6 +82,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+import nb201_standin as standin  # beside this script: benchmarks/ is sys.path[0] when it runs
+from suite.testing import nb201 as fx
 
 REPO = Path(__file__).resolve().parents[1]
 N_ARCHS = 15625
@@ -216,14 +220,12 @@ def _write_chunk(args: tuple[str, str, int, int]) -> str:
     """Worker: records ``start..stop-1`` as per-cell files and as one bz2 stream of single-file items."""
     import bz2
 
-    from suite.testing import nb201 as fx
-
     directory, part, start, stop = args
-    table = fx.embedded_table()
+    table = standin.embedded_table()
     compressor = bz2.BZ2Compressor(9)
     with open(part, "wb") as out:
         for index in range(start, stop):
-            record = fx.nats_tss_record(index, table.archs, synthetic=True, seed=0, table=table)
+            record = standin.nats_tss_record(index, table.archs, seed=0, table=table)
             (Path(directory) / f"{index:06d}.pickle.pbz2").write_bytes(fx.nats_tss_record_bytes(record))
             out.write(compressor.compress(fx.nats_tss_file_item(index, record)))
         out.write(compressor.flush())
@@ -233,8 +235,6 @@ def _write_chunk(args: tuple[str, str, int, int]) -> str:
 def generate(archive: Archive, jobs: int, mem_gib: float) -> None:
     """Write (once) the stand-in in both layouts, plus the small single file; reuse a complete one."""
     import bz2
-
-    from suite.testing import nb201 as fx
 
     want = {"generator": GENERATOR, "cells": archive.cells, "small_cells": archive.small_cells, "seed": 0}
     paths = [archive.directory, archive.file, archive.small_file]
@@ -254,7 +254,7 @@ def generate(archive: Archive, jobs: int, mem_gib: float) -> None:
     if free_gb < need_gb:
         sys.exit(f"not enough disk under {archive.base}: the stand-in needs ~{need_gb:.1f} GB, {free_gb:.1f} GB free")
 
-    table = fx.embedded_table()
+    table = standin.embedded_table()
     fx.write_nats_tss_dir(archive.directory, table.archs, indices=())  # meta.pickle.pbz2
     bounds = sorted({archive.cells, archive.small_cells if archive.small_cells < archive.cells else 0,
                      *range(0, archive.cells, CHUNK)})

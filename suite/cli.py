@@ -181,43 +181,17 @@ def _cmd_predictors(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_spec(spec: Any, args: argparse.Namespace) -> Path:
-    from .experiment import run
-    from .experiment.budgets import BudgetSpec, run_budget_correlation
+def _run_spec(spec: Any, args: argparse.Namespace) -> Any:
+    """Run a parsed spec of any kind with the command line's options; prints one summary line."""
+    from .experiment.kinds import RunOptions, kind_of, run_spec
 
-    from .experiment.search_runs import SearchSpec, run_searches
-
-    if isinstance(spec, BudgetSpec):
-        directory = run_budget_correlation(spec, args.results, data_root=args.root)
-        print(f"{directory}: budget correlations -> {directory / 'records.parquet'}")
-        return directory
     address = args.scheduler if args.backend == "dask" else args.address
-    from .experiment.early_stop_runs import EarlyStopSpec, run_early_stop_experiment
-
-    if isinstance(spec, EarlyStopSpec):
-        directory, n_runs, n_now = run_early_stop_experiment(spec, args.results, backend=args.backend, jobs=args.jobs,
-                                                             address=address, data_root=args.root)
-        print(f"{directory}: {n_runs} early-stopping runs ({n_now} run now) -> {directory / 'records.parquet'}")
-        return directory
-    from .experiment.proxy_experiment import ProxySpec, run_proxy_experiment
-
-    if isinstance(spec, ProxySpec):
-        device = args.device or _default_device()
-        directory, complete = run_proxy_experiment(spec, args.results, backend=args.backend, jobs=args.jobs,
-                                                   address=address, data_root=args.root, device=device)
-        state = "scores complete" if complete else "not finished: run again to resume"
-        print(f"{directory}: {len(spec.datasets)} dataset(s) x {spec.archs} architectures on {device} ({state})")
-        return directory
-    if isinstance(spec, SearchSpec):
-        directory, n_runs, n_now = run_searches(spec, args.results, backend=args.backend, jobs=args.jobs,
-                                                address=address, data_root=args.root)
-        print(f"{directory}: {n_runs} search runs ({n_now} run now, {n_runs - n_now} from the journal) "
-              f"-> {directory / 'records.parquet'}")
-        return directory
-    result = run(spec, args.results, backend=args.backend, jobs=args.jobs, address=address, data_root=args.root)
-    print(f"{result.directory}: {result.n_cells} cells ({result.n_run} run now, "
-          f"{result.n_cells - result.n_run} from the journal) -> {result.directory / 'records.parquet'}")
-    return result.directory
+    device = args.device or (_default_device() if kind_of(spec).name == "proxies" else None)
+    options = RunOptions(backend=args.backend, jobs=args.jobs, address=address, data_root=args.root,
+                         limit=args.limit, device=device)
+    result = run_spec(spec, args.results, options)
+    print(result.summary())
+    return result
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -241,11 +215,11 @@ def shipped_config(name: str) -> Path:
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from .experiment import load_spec
 
-    directory = _run_spec(load_spec(shipped_config(args.name), args.set or ()), args)
-    if not args.no_report:
+    result = _run_spec(load_spec(shipped_config(args.name), args.set or ()), args)
+    if not args.no_report and result.complete:
         from .report import write_report
 
-        for path in write_report(directory):
+        for path in write_report(result.directory):
             print(path)
     return 0
 
@@ -266,6 +240,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--address", default=None, help="Ray cluster address, with --backend ray (default: a local Ray)")
     p.add_argument("--results", default="results", help="results root (default: results/)")
     p.add_argument("--device", default=None, help="torch device for proxy experiments (default: cuda when available)")
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="stop after N new tasks (cells, runs or chunks); run the same command again to finish")
 
 
 # -- demo ------------------------------------------------------------------------------------
@@ -306,7 +282,7 @@ def _cmd_proxies_compute(args: argparse.Namespace) -> int:
     device = args.device or _default_device()
     summary = run_proxy_job(job, args.results, backend=args.backend, jobs=args.jobs, address=args.address,
                             data_root=args.root, cache_root=args.out, device=device,
-                            write_cache=not args.no_cache, replace=args.replace, max_chunks=args.max_chunks)
+                            write_cache=not args.no_cache, replace=args.replace, limit=args.limit)
     print(f"{job.name}: {summary['archs']} architectures, {summary['chunks_run']} of {summary['chunks']} chunks run now "
           f"on {device} -> {summary['directory']}")
     if not summary["complete"]:
@@ -326,10 +302,9 @@ def _cmd_proxies_compute(args: argparse.Namespace) -> int:
 
 
 def _default_device() -> str:
-    try:
-        import torch
-    except ImportError:
-        raise NasSuiteError("zero-cost proxies need PyTorch: pip install 'nas-suite[torch]'") from None
+    from .extras import require
+
+    torch = require("torch", "computing zero-cost proxies")
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
@@ -386,7 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = psub.add_parser("list", help="registered proxies and their papers")
     p.set_defaults(func=_cmd_proxies_list)
     p = psub.add_parser("compute", help="score architectures and write zc_<proxy> columns into the cache")
-    p.add_argument("--benchmark", required=True, choices=["nb201", "nb101"])
+    from .data.registry import benchmarks_with_networks
+
+    p.add_argument("--benchmark", required=True, choices=benchmarks_with_networks())
     p.add_argument("--dataset", default="cifar10", help="benchmark dataset (network head and target; default cifar10)")
     p.add_argument("--proxy", action="append", required=True, help="proxy name(s), repeatable or comma-separated")
     p.add_argument("--archs", default="all",
@@ -403,14 +380,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="cache root to write (default: $NAS_SUITE_DATA or the per-user dir)")
     p.add_argument("--no-cache", action="store_true", help="only write the run directory, not the cache columns")
     p.add_argument("--replace", action="store_true", help="overwrite zc_<proxy> columns computed with other settings")
-    p.add_argument("--max-chunks", type=int, default=None, help="stop after this many new chunks (resume later)")
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="stop after N new chunks; run the same command again to finish")
     p.add_argument("--backend", default="local", choices=["local", "dask", "ray"])
     p.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
     p.add_argument("--address", default=None, help="Dask scheduler / Ray cluster address")
     p.set_defaults(func=_cmd_proxies_compute)
 
     p = sub.add_parser("verify", help="re-train sampled cells with the benchmark's protocol and compare with the table")
-    p.add_argument("--benchmark", required=True, choices=["nb201", "nb101"])
+    p.add_argument("--benchmark", required=True, choices=benchmarks_with_networks())
     p.add_argument("--dataset", default="cifar10")
     p.add_argument("--schedule", type=int, required=True, help="the table's training length: nb201 12 or 200; nb101 4, 12, 36 or 108")
     p.add_argument("--n-archs", type=int, default=10, help="cells, stratified over the table's accuracy range (default 10)")

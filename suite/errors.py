@@ -66,3 +66,7 @@ class UnsafePickle(NasSuiteError):
 
 class DownloadError(NasSuiteError):
     """A download that failed or whose checksum does not match."""
+
+
+class InvalidSpec(NasSuiteError):
+    """An experiment spec with an unknown key or a bad value (the message names it)."""

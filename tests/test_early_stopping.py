@@ -10,13 +10,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import norm
+from sklearn.base import BaseEstimator
 
 import suite
 from suite.errors import NasSuiteError
 from suite.search.early_stopping import (
     METHODS,
     BudgetTable,
+    EarlyStoppingMethod,
     Ledger,
+    SRMRule,
     Stream,
     budget_rank_correlation,
     compare,
@@ -26,12 +30,17 @@ from suite.search.early_stopping import (
     halving_schedule,
     hyperband,
     hyperband_schedule,
+    prob_not_better,
+    random_search,
     rung_budgets,
     run_early_stopping,
     schedule_table,
+    should_stop,
     step_cost,
     successive_halving,
 )
+
+NAN = np.nan
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +176,81 @@ def test_one_hyperband_iteration_costs_the_sum_of_its_brackets():
 
 
 # -- Baker's SRM rule and the comparison on real curves --------------------------------------------
+def test_should_stop_on_hand_computed_normal_probabilities():
+    # y_pred = 90, sigma = 1, y_best = 91: P(y_hat <= 91) = Phi(1) = 0.841345
+    p = prob_not_better(90.0, 1.0, 91.0)
+    assert p == pytest.approx(0.8413447, abs=1e-7)
+    assert should_stop(90.0, 1.0, 91.0, delta=0.84)
+    assert not should_stop(90.0, 1.0, 91.0, delta=0.85)
+    # vectorised: Phi(-1), Phi(0), Phi(2) against delta = 0.5
+    got = should_stop(np.array([92.0, 91.0, 89.0]), 1.0, 91.0, delta=0.5)
+    np.testing.assert_array_equal(got, [False, True, True])
+    np.testing.assert_allclose(prob_not_better([92.0, 89.0], [2.0, 0.5], 91.0), [norm.cdf(-0.5), norm.cdf(4.0)])
+    # sigma = 0 is a point mass; an incumbent of -inf never stops; NaN prediction never stops
+    np.testing.assert_array_equal(should_stop([90.0, 91.0, 92.0], 0.0, 91.0, delta=0.99), [True, True, False])
+    assert not should_stop(90.0, 1.0, -np.inf)
+    assert not should_stop(NAN, 1.0, 91.0)
+    with pytest.raises(ValueError, match="delta"):
+        should_stop(90.0, 1.0, 91.0, delta=0.0)
+    with pytest.raises(ValueError, match="sigma"):
+        should_stop(90.0, NAN, 91.0)
+
+
+class _Oracle(BaseEstimator):
+    """A stand-in SRM: predicts the table's one static column (set to a chosen value) with sigma 0.5."""
+
+    def fit(self, X, y):
+        return self
+
+    def predict_with_std(self, X):
+        return X[:, -1].copy(), np.full(len(X), 0.5)
+
+
+def _replay(finals, predicted, seed=0):
+    """Random search with the SRM rule (n_train=5, tau = epoch 1 of 4, no refit) over architectures
+    drawn in the order given: their final values, and what the oracle SRM predicts for each."""
+    n = len(finals)
+    order = Stream(n, np.random.default_rng(seed)).take(n)  # row order[k] is drawn k-th
+    final, static = np.empty(n), np.empty((n, 1))
+    final[order], static[order, 0] = finals, predicted
+    curves = final[:, None] + np.array([-3.0, -2.0, -1.0, 0.0])  # 4 epochs of 1 s each
+    table = BudgetTable.from_curves(curves, test=final, train_time=np.full(n, 4.0), static=static)
+    rule = SRMRule(n_train=5, tau=0.25, delta=0.99, refit_every=None, model=_Oracle())
+    return random_search(table, np.random.default_rng(seed), rule=rule), table
+
+
+def test_srm_random_search_stops_and_prices_exactly_on_hand_made_curves():
+    """Baker's rule replayed in order after 5 fully trained architectures (finals 50..54)."""
+    first = [50.0, 51.0, 52.0, 53.0, 54.0]
+    later = [70.0, 80.0, 60.0, 90.0, 79.0]
+    res, table = _replay(first + later, first + later)
+    # 70 trained (incumbent 54), 80 trained, 60 stopped, 90 trained, 79 stopped (vs 90)
+    assert res.rungs["promoted"].tolist() == [True, True, False, True, False]
+    assert res.epochs == 5 * 4 + 3 * 4 + 2 * 1 and res.cost == pytest.approx(res.epochs)  # resumed: tau + rest
+    assert res.best_valid == 90.0 and res.best_valid == table.final_valid.max()  # no regret
+    assert res.n_started == 10 and int(res.trajectory["final"].sum()) == 8
+
+    res, _ = _replay([95.0, *first[1:]] + later, [95.0, *first[1:]] + later)  # an incumbent that beats them all
+    assert not res.rungs["promoted"].any() and res.epochs == 5 * 4 + 5 * 1 and res.best_valid == 95.0
+
+    # a wrong prediction (50 for the true 90) stops the optimum: regret 90 - 80;
+    # 79 vs 80 is Phi(2) = 0.977 < 0.99, so 79 is trained
+    res, table = _replay(first + later, first + [70.0, 80.0, 60.0, 50.0, 79.0])
+    assert res.rungs["promoted"].tolist() == [True, True, False, False, True]
+    assert table.final_valid.max() - res.best_valid == 10.0
+    np.testing.assert_allclose(res.rungs["p_not_better"].iloc[-1], norm.cdf(2.0))
+
+
+def test_every_method_is_a_registered_object_with_one_interface():
+    assert METHODS.available() == ["full", "sh", "hyperband", "srm-random", "srm-hyperband"]
+    methods = [METHODS.make(name) for name in METHODS]
+    for entry, method in zip(METHODS.values(), methods):
+        assert isinstance(method, EarlyStoppingMethod) and method.name == entry.name
+        assert entry.citation == method.citation and entry.summary == method.description and method.citation
+    assert [m.name for m in methods if m.same_architectures] == ["full", "sh", "srm-random"]
+    assert [m.name for m in methods if m.needs_curves] == ["srm-random", "srm-hyperband"]
+
+
 def test_budget_rank_correlation_rises_with_the_budget(real):
     assert rung_budgets(real) == [2, 7, 22, 67, 200]
     rho = budget_rank_correlation(real, [2, 7, 22, 50, 67]).set_index("budget")["spearman"]

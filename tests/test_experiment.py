@@ -126,7 +126,7 @@ def test_run_writes_tidy_records_config_and_meta(tmp_path):
 def test_resumed_run_is_byte_identical_to_an_uninterrupted_one(tmp_path):
     spec = load_spec(_write(tmp_path))
     whole = run(spec, tmp_path / "a")
-    part = run(spec, tmp_path / "b", max_cells=5)
+    part = run(spec, tmp_path / "b", limit=5)
     assert part.n_run == 5 and not (part.directory / RECORDS).exists()
     with open(part.directory / JOURNAL, "ab") as fh:  # a crash in the middle of writing a line
         fh.write(b'{"key": "ridge|f0|n30|s2", "n_tr')

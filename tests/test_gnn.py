@@ -15,6 +15,7 @@ from sklearn.exceptions import NotFittedError
 import suite
 from suite.data.paths import EMBEDDED_DIR
 from suite.encodings import encode, graph_shape
+from suite.extras import install_hint
 from suite.predictors.gnn import GCNRegressor
 
 from extras import needs_extra  # noqa: E402
@@ -199,4 +200,5 @@ def test_import_and_pickle_work_without_torch(nb201):
         "    print(err)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], input=blob, capture_output=True, check=True)
-    assert out.stdout.decode().strip() == "gnn needs PyTorch: pip install 'nas-suite[torch]'"
+    assert out.stdout.decode().strip() == ("gnn needs the 'torch' extra (torch is not importable: No module named "
+                                           f"'torch'); {install_hint('torch')}")

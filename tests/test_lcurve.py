@@ -1,28 +1,25 @@
 """Learning-curve predictors (Baker et al. 2018, arXiv:1705.10823): contracts, known values, quality.
 
 The quality floor uses the only real per-epoch curves of the embedded NB-201 cache: cifar10-valid
-validation accuracy of cells 0-199 (200 epochs). Reported-only numbers live in
-``benchmarks/bench_lcurve.py``.
+validation accuracy of cells 0-199 (200 epochs). Reported-only numbers (R², Kendall's tau and
+Spearman's rho of every model at 10/25/50 % of the curve, fit and predict wall times) live in
+``benchmarks/bench_lcurve.py``; tests here bound cost by operation counts, never by wall time.
 """
 
 from __future__ import annotations
 
 import pickle
-import time
 
 import numpy as np
 import pytest
-from scipy.stats import kendalltau, norm
 from sklearn.base import clone
 from sklearn.metrics import r2_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import suite
 from suite.errors import InvalidArchitecture
-from suite.metrics import spearman
 from suite.predictors.arch_features import NB201_ARCH_FEATURES, arch_features, nb201_arch_features
 from suite.predictors.curve_families import fit_curves, observed_length
-from suite.predictors.early_stopping import prob_not_better, should_stop, simulate_early_stopping
 from suite.predictors.lcurve import CurveExtrapolation, LastSeenValue, SequentialRegressionModel, ts_features
 
 N_EPOCHS = 200
@@ -97,61 +94,38 @@ def test_curve_extrapolation_fallbacks():
     assert clipped[1] == 36.0
 
 
-def test_curve_extrapolation_is_fast_enough(nb201):
+def test_curve_extrapolation_cost_is_one_short_refinement_per_row(nb201, monkeypatch):
+    """Cost by operation count, not wall time (timings: ``benchmarks/bench_lcurve.py``).
+
+    The grid fit is vectorised over rows, so the only per-row work is one ``curve_fit``
+    refinement per row and family, started at the grid optimum: it converges in a few
+    trust-region steps (16.5 model evaluations per row on average for these 100 rows, 3 per
+    finite-difference Jacobian), far below ``curve_fit``'s own cap of 300.
+    """
+    from suite.predictors import curve_families
+
+    calls, evaluations = [], []
+    real_curve_fit = curve_families.curve_fit
+
+    def counting_curve_fit(f, *args, **kwargs):
+        calls.append(1)
+
+        def counted(*a):
+            evaluations.append(1)
+            return f(*a)
+
+        return real_curve_fit(counted, *args, **kwargs)
+
+    monkeypatch.setattr(curve_families, "curve_fit", counting_curve_fit)
     X, y = nb201
     Xp = _prefix(X[:100], 50)
-    model = CurveExtrapolation(n_epochs=N_EPOCHS).fit(X[:100], y[:100])
-    start = time.perf_counter()
-    pred = model.predict(Xp)
-    elapsed = time.perf_counter() - start
+    pred = CurveExtrapolation(n_epochs=N_EPOCHS).fit(X[:100], y[:100]).predict(Xp)
     assert np.isfinite(pred).all()
-    assert elapsed < 5.0  # about 0.3 s for 100 rows x 50 epochs on an idle core; loose for shared CI
-
-
-def test_should_stop_on_hand_computed_normal_probabilities():
-    # y_pred = 90, sigma = 1, y_best = 91: P(y_hat <= 91) = Phi(1) = 0.841345
-    p = prob_not_better(90.0, 1.0, 91.0)
-    assert p == pytest.approx(0.8413447, abs=1e-7)
-    assert should_stop(90.0, 1.0, 91.0, delta=0.84)
-    assert not should_stop(90.0, 1.0, 91.0, delta=0.85)
-    # vectorised: Phi(-1), Phi(0), Phi(2) against delta = 0.5
-    got = should_stop(np.array([92.0, 91.0, 89.0]), 1.0, 91.0, delta=0.5)
-    np.testing.assert_array_equal(got, [False, True, True])
-    np.testing.assert_allclose(prob_not_better([92.0, 89.0], [2.0, 0.5], 91.0), [norm.cdf(-0.5), norm.cdf(4.0)])
-    # sigma = 0 is a point mass; an incumbent of -inf never stops; NaN prediction never stops
-    np.testing.assert_array_equal(should_stop([90.0, 91.0, 92.0], 0.0, 91.0, delta=0.99), [True, True, False])
-    assert not should_stop(90.0, 1.0, -np.inf)
-    assert not should_stop(NAN, 1.0, 91.0)
-    with pytest.raises(ValueError, match="delta"):
-        should_stop(90.0, 1.0, 91.0, delta=0.0)
-    with pytest.raises(ValueError, match="sigma"):
-        should_stop(90.0, NAN, 91.0)
-
-
-class _Oracle:
-    """A stand-in predictor: the true final value (column 0 of the static part) with a fixed sigma."""
-
-    n_epochs_ = 4
-
-    def predict_with_std(self, X):
-        return X[:, 4].copy(), np.full(len(X), 0.5)
-
-
-def test_simulate_early_stopping_accounting():
-    y = np.array([70.0, 80.0, 60.0, 90.0, 79.0])
-    X = np.column_stack([np.ones((5, 4)), y])
-    res = simulate_early_stopping(_Oracle(), X, y, tau=1, delta=0.99)
-    # 70 trained (incumbent -inf), 80 trained, 60 stopped, 90 trained, 79 stopped
-    np.testing.assert_array_equal(res.stopped, [False, False, True, False, True])
-    assert res.epochs == 3 * 4 + 2 * 1 and res.speedup == pytest.approx(20 / 14)
-    assert res.regret == 0.0 and res.n_stopped == 2
-    res = simulate_early_stopping(_Oracle(), X, y, tau=1, y_best=95.0)  # incumbent beats them all
-    assert res.n_stopped == 5 and res.regret == 0.0 and res.speedup == 4.0
-    # a wrong prediction (50 for the true 90) stops the optimum: regret 90 - 80; 79 vs 80 is Phi(2) < 0.99
-    X_wrong = np.column_stack([np.ones((5, 4)), [70.0, 80.0, 60.0, 50.0, 79.0]])
-    res = simulate_early_stopping(_Oracle(), X_wrong, y, tau=1)
-    np.testing.assert_array_equal(res.stopped, [False, False, True, True, False])
-    assert res.regret == 10.0
+    assert len(calls) == 100  # one refinement per row, nothing else per row
+    assert len(evaluations) <= 50 * len(calls), len(evaluations) / len(calls)
+    calls.clear()
+    CurveExtrapolation(n_epochs=N_EPOCHS, refine=False).fit(X[:100], y[:100]).predict(Xp)
+    assert not calls  # without refinement the fit is the vectorised grid alone
 
 
 def test_nb201_arch_features_by_hand():
@@ -281,15 +255,6 @@ def test_srm_nusvr_predicts_final_accuracy_from_a_quarter_of_the_curve(nb201):
     assert np.mean(scores) >= 0.80, scores
 
 
-def test_early_stopping_on_real_curves_saves_epochs(nb201):
-    X, y = nb201
-    tr, te = _split(0)
-    model = SequentialRegressionModel(N_EPOCHS, taus=(50,), random_state=0).fit(X[tr], y[tr])
-    res = simulate_early_stopping(model, X[te], y[te], tau=50, delta=0.99, y_best=float(y[tr].max()))
-    assert res.speedup > 1.0 and res.regret >= 0.0
-    assert res.speedup <= N_EPOCHS / 50
-
-
 @pytest.mark.slow
 def test_srm_with_the_papers_random_search(nb201):
     """Baker et al.'s 3-fold-CV random search (here 100 draws per repeat) keeps the floor."""
@@ -297,30 +262,6 @@ def test_srm_with_the_papers_random_search(nb201):
     model = SequentialRegressionModel(N_EPOCHS, taus=(50,), search=100, sigma_folds=0, random_state=0)
     scores = _r2_over_repeats(model, X, y, tau=50)
     assert np.mean(scores) >= 0.80, scores
-
-
-@pytest.mark.slow
-def test_report_other_models(nb201, capsys):
-    """Reported, not asserted: R^2 / Kendall tau / Spearman rho at 25 % of the curve (see the benchmark)."""
-    X, y = nb201
-    models = {
-        "rf": SequentialRegressionModel(N_EPOCHS, taus=(50,), base="rf", sigma_folds=0, random_state=0),
-        "ols": SequentialRegressionModel(N_EPOCHS, taus=(50,), base="ols", sigma_folds=0),
-        "nusvr_linear": SequentialRegressionModel(N_EPOCHS, taus=(50,), base="nusvr_linear", sigma_folds=0),
-        "last_seen": LastSeenValue(N_EPOCHS),
-        "pow3": CurveExtrapolation(N_EPOCHS, clip=(0.0, 100.0)),
-    }
-    for name, model in models.items():
-        r2, kt, sp = [], [], []
-        for seed in range(10):
-            tr, te = _split(seed)
-            pred = clone(model).fit(X[tr], y[tr]).predict(_prefix(X[te], 50))
-            r2.append(r2_score(y[te], pred))
-            kt.append(kendalltau(y[te], pred).statistic)
-            sp.append(spearman(y[te], pred))
-        assert np.isfinite([r2, kt, sp]).all()
-        with capsys.disabled():
-            print(f"\n{name:>13}: R2 {np.mean(r2):.3f}  Kendall {np.mean(kt):.3f}  Spearman {np.mean(sp):.3f}")
 
 
 def test_leave_one_out_sigma_matches_a_hand_computed_loo_rmse():

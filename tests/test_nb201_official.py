@@ -493,5 +493,5 @@ def test_pth_without_torch_says_how_to_install(tmp_path, monkeypatch):
     fake = tmp_path / "NAS-Bench-201-v1_0-e61699.pth"
     fake.write_bytes(b"x")
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
-    with pytest.raises(NasSuiteError, match=r'pip install "nas-suite\[torch\]"'):
+    with pytest.raises(NasSuiteError, match=r"pip install 'nas-suite\[torch\]'"):
         nb201_pth.convert(fake, tmp_path / "out", allow_pickle=True)

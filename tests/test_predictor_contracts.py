@@ -72,19 +72,30 @@ def test_contract(name, contract, nb201):
 
 
 def _sklearn_checks():
+    """sklearn's checks per estimator *class*: registered names sharing a factory run once
+    (``params``, ``flops`` and every zero-cost proxy are one ``ProxyScore`` class; the first
+    registered name stands for all)."""
+    seen: set[str] = set()
     for name in P.available():
-        if name in STRUCTURED_INPUT or P.spec(name).family == "zero_cost" and name != "synflow":
-            continue  # one proxy stands for all: they are the same class
+        factory = P.spec(name).factory
+        if name in STRUCTURED_INPUT or factory in seen:
+            continue
+        seen.add(factory)
         est = P.make(name, **FAST.get(name, {}))
         for estimator, check in estimator_checks_generator(est, legacy=True, mark="skip"):
             check_name = getattr(check, "func", check).__name__
             if check_name == "check_array_api_input":
                 continue
             marks = []
-            if check_name == "check_regressors_train" and P.spec(name).factory == "proxy:ProxyScore":
+            if check_name == "check_regressors_train" and factory == "proxy:ProxyScore":
+                if getattr(check, "keywords", None):
+                    # the read-only-memmap and float32 repeats of the same R^2 check fail the same
+                    # way; those inputs are covered by check_readonly_memmap_input and
+                    # check_estimators_dtypes, so the expected failure is counted once
+                    continue
                 # sklearn expects R^2 > 0.5 on training data spread over all columns; a proxy
                 # reads only its score column by design
-                marks = [pytest.mark.xfail(strict=True, reason="a proxy uses one column only")]
+                marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason="a proxy uses one column only")]
             yield pytest.param(estimator, check, id=f"{name}-{check_name}", marks=marks)
 
 

@@ -105,7 +105,7 @@ def test_registry_lists_modules_with_name_and_citation():
     assert proxies.available() == sorted(proxies.PROXIES)
     assert {"naswot", "jacov", "synflow", "snip", "grasp", "grad_norm", "fisher", "params", "flops"} <= set(proxies.PROXIES)
     for name in proxies.available():
-        module = __import__(proxies.PROXIES[name], fromlist=["score"])
+        module = __import__(proxies.PROXIES[name].module, fromlist=["score"])
         assert module.NAME == name
         assert proxies.citation(name) == module.CITATION and len(module.CITATION) > 20
         assert callable(module.score)

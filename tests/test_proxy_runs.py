@@ -46,7 +46,7 @@ def test_params_and_flops_columns_land_in_a_copy_of_the_cache(tmp_path):
 
 def test_resume_runs_only_missing_chunks_and_reproduces(tmp_path):
     job = ProxyJob("nb201", "cifar10", ("params",), archs=9, chunk=3)
-    first = run_proxy_job(job, tmp_path, data_root=EMBEDDED, write_cache=False, max_chunks=2)
+    first = run_proxy_job(job, tmp_path, data_root=EMBEDDED, write_cache=False, limit=2)
     assert not first["complete"] and first["chunks_run"] == 2
     second = run_proxy_job(job, tmp_path, data_root=EMBEDDED, write_cache=False)
     assert second["complete"] and second["chunks_run"] == 1
@@ -121,6 +121,7 @@ def quick_run(tmp_path_factory):
     return root / "naswot-nb201-quick"
 
 
+@pytest.mark.slow  # the quick_run fixture takes about 3 minutes (183 s measured)
 def test_naswot_quick_reproduction(quick_run):
     """NASWOT on 100 NB-201 cells: Kendall tau with the 200-epoch validation accuracy >= 0.4
     (published, 1,000 cells: 0.574; Mellor et al., ICML 2021, Figure 3)."""

@@ -84,7 +84,7 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main(["reproduce", "no-such-config"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and all(line.startswith("nas-suite: error: ") for line in err)
-    assert "no records.parquet" in err[0] and "no experiment spec" in err[1] and "quickstart" in err[2]
+    assert "has no meta.json" in err[0] and "no experiment spec" in err[1] and "quickstart" in err[2]
 
 
 def test_fidelity_figure_plots_the_share_of_the_whole_curve_and_draws_untrained_baselines_once():

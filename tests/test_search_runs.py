@@ -70,20 +70,19 @@ def test_bad_specs_fail_with_one_line(tmp_path, old, new, message):
 
 def test_resume_and_jobs_give_identical_outputs(tmp_path):
     spec = _spec(tmp_path)
-    a, n, now = run_searches(spec, tmp_path / "one")
-    assert (n, now) == (12, 12)
-    directory, _, first = run_searches(spec, tmp_path / "two", max_runs=5)
-    assert first == 5 and not (directory / "records.parquet").exists()
-    _, _, rest = run_searches(spec, tmp_path / "two", jobs=2)
-    assert rest == 7
+    one = run_searches(spec, tmp_path / "one")
+    assert (one.n_tasks, one.n_run, one.complete) == (12, 12, True)
+    first = run_searches(spec, tmp_path / "two", limit=5)
+    assert first.n_run == 5 and not first.complete and not (first.directory / "records.parquet").exists()
+    rest = run_searches(spec, tmp_path / "two", jobs=2)
+    assert rest.n_run == 7 and rest.complete
     for name in ("records.parquet", "trajectories.parquet"):
-        pd.testing.assert_frame_equal(pd.read_parquet(a / name), pd.read_parquet(directory / name))
-    _, _, again = run_searches(spec, tmp_path / "one")
-    assert again == 0  # nothing is re-run
+        pd.testing.assert_frame_equal(pd.read_parquet(one.directory / name), pd.read_parquet(rest.directory / name))
+    assert run_searches(spec, tmp_path / "one").n_run == 0  # nothing is re-run
 
 
 def test_report_writes_tables_and_figures(tmp_path):
-    directory, _, _ = run_searches(_spec(tmp_path), tmp_path)
+    directory = run_searches(_spec(tmp_path), tmp_path).directory
     written = {Path(p).name for p in write_report(directory)}
     assert {"seg.md", "final.md", "queries_to_target.png", "anytime_test_vs_t.pdf", "regret_vs_t.png"} <= written
     seg = pd.read_csv(directory / "report" / "seg.csv")

@@ -33,7 +33,7 @@ few hundred cells can sit side by side without a dense ``15,625 x 3 x 200`` arra
 
 Writes are atomic: a :class:`CacheWriter` builds the whole directory under a hidden temporary
 name and renames it into place only after ``metadata.json`` (written last) is complete, so a
-killed conversion never leaves a visible partial cache. Reading validates format, schema
+killed conversion never leaves a visible partial cache (:func:`suite.atomic.atomic_directory`). Reading validates format, schema
 version, (benchmark, dataset) identity and every file's size and array header; full checksums
 are verified on request (:func:`verify_checksums`), since hashing hundreds of MB on every load
 would defeat memory-mapping.
@@ -44,14 +44,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
+import sys
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Collection, Iterable, Sequence
 
 import numpy as np
 
+from ..atomic import atomic_directory
 from ..errors import CacheError
 
 FORMAT = "nas-suite-cache"
@@ -145,31 +146,34 @@ class CacheWriter:
             "metrics": {},
         }
         self._tmp: Path | None = None
+        self._directory: ExitStack | None = None
 
     # -- context management -------------------------------------------------------------------
     def __enter__(self) -> "CacheWriter":
         parent = self.target.parent
+        directory = ExitStack()
         try:
             parent.mkdir(parents=True, exist_ok=True)
-            _remove_stale_temps(parent, self.dataset)
-            self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.dataset}.tmp-", dir=parent))
+            self._tmp = directory.enter_context(atomic_directory(self.target))
         except OSError as err:
             raise CacheError(
                 f"cannot write a cache under {parent}: {err.strerror or err}; "
                 f"choose a writable directory with --out or ${'NAS_SUITE_DATA'}"
             ) from None
+        self._directory = directory
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        assert self._tmp is not None
-        if exc_type is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-            return
-        try:
-            self._commit()
-        except BaseException:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-            raise
+        """Write ``metadata.json`` and swap the directory in; on an exception discard it."""
+        directory, self._directory = self._directory, None
+        assert directory is not None
+        if exc_type is None:
+            try:
+                self._finish()
+            except BaseException:
+                directory.__exit__(*sys.exc_info())
+                raise
+        directory.__exit__(exc_type, exc, tb)
 
     # -- content ------------------------------------------------------------------------------
     def write_archs(self, frame: "Any", columns: dict[str, str]) -> None:
@@ -239,7 +243,8 @@ class CacheWriter:
         assert self._tmp is not None, "use CacheWriter as a context manager"
         return self._tmp / name
 
-    def _commit(self) -> None:
+    def _finish(self) -> None:
+        """Check the content and write ``metadata.json`` (last, listing every other file)."""
         if self.meta["n_archs"] is None:
             raise ValueError("a cache needs an archs table")
         assert self._tmp is not None
@@ -252,25 +257,6 @@ class CacheWriter:
         with open(meta_path, "w", encoding="utf-8") as handle:
             json.dump(self.meta, handle, indent=1, sort_keys=False)
             handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        self._tmp.chmod(0o755)
-        old = None
-        if self.target.exists():
-            old = self.target.with_name(f".{self.dataset}.old-{os.getpid()}")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(self.target, old)
-        os.replace(self._tmp, self.target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-
-
-def _remove_stale_temps(parent: Path, dataset: str) -> None:
-    """Remove leftovers of killed conversions (never visible to readers: dot-prefixed)."""
-    for leftover in parent.glob(f".{dataset}.tmp-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in parent.glob(f".{dataset}.old-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
 
 
 # -- reading ---------------------------------------------------------------------------------

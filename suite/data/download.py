@@ -52,6 +52,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
+from ..atomic import durable_replace, write_atomic
 from ..errors import DownloadError
 from .sources import SourceFile, name_tag_in_md5, source_file
 
@@ -142,8 +143,7 @@ def download(
             f"({plan.verified_by}); the bytes were moved to {rejected.name} - delete it and run again"
             + (", or check the --sha256 value" if plan.verified_by.endswith("user") else "")
         )
-    os.replace(part, final)
-    _fsync_dir(dest)
+    durable_replace(part, final)
     _validator_path(part).unlink(missing_ok=True)
     _write_json(manifest_path(final), _manifest(plan, received))
     return final
@@ -431,20 +431,4 @@ def _manifest(plan: _Plan, received: _Received) -> dict[str, Any]:
 
 
 def _write_json(path: Path, payload: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make a rename durable (best effort; not every platform can open a directory)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    write_atomic(path, json.dumps(payload, indent=2, sort_keys=True) + "\n")

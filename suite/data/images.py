@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ..atomic import atomic_output
 from ..errors import CorruptRecord, SourceFormatError
 from .paths import EMBEDDED_DIR
 
@@ -273,16 +274,15 @@ def build_minibatch_file(jpeg_npz: str | os.PathLike[str], out: str | os.PathLik
     images = np.stack([decode_jpegs(data, offsets[[i, i + 1]], source=str(src))[0] for i in chosen])
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp.npz")
-    np.savez_compressed(
-        tmp,
-        images=images,
-        labels=labels[chosen],
-        source_index=chosen.astype(np.int64),
-        source_paths=np.asarray(paths[chosen] if paths is not None else [], dtype=str),
-        source=np.asarray(f"{src.name} (sha256 {sha256_file(src)[:16]}...), CIFAR-10 training split, JPEG quality 75, "
-                          f"{per_class} images per class, seed {seed}"),
-        lossy=np.asarray(True),
-    )
-    os.replace(tmp, target)
+    with atomic_output(target) as tmp, open(tmp, "xb") as handle:  # a handle: numpy appends no ".npz"
+        np.savez_compressed(
+            handle,
+            images=images,
+            labels=labels[chosen],
+            source_index=chosen.astype(np.int64),
+            source_paths=np.asarray(paths[chosen] if paths is not None else [], dtype=str),
+            source=np.asarray(f"{src.name} (sha256 {sha256_file(src)[:16]}...), CIFAR-10 training split, JPEG quality 75, "
+                              f"{per_class} images per class, seed {seed}"),
+            lossy=np.asarray(True),
+        )
     return target

@@ -1,32 +1,56 @@
 """The one list of benchmarks and importers. Adding one is one entry here plus its module.
 
-Entries name modules as dotted paths and are imported on use, so listing them costs nothing
-at import time and optional dependencies are only needed by the importer that uses them.
+:data:`BENCHMARKS` and :data:`IMPORTERS` are :class:`suite.registry.Registry` instances. Entries
+name their factories as ``"module:attr"`` paths imported on use, so listing them costs nothing at
+import time and optional dependencies are only needed by the importer that uses them.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import NasSuiteError, UnknownBenchmark
+from ..extras import MissingExtra, install_hint
+from ..registry import Entry, Registry
+
+__all__ = ["BenchmarkSpec", "ImporterSpec", "BENCHMARKS", "IMPORTERS", "benchmark_spec", "importer_spec",
+           "benchmarks_with_networks"]
 
 
-@dataclass(frozen=True)
-class BenchmarkSpec:
-    """A tabular benchmark: its search space and the datasets it was evaluated on."""
+@dataclass(frozen=True, init=False)
+class BenchmarkSpec(Entry):
+    """A tabular benchmark: its search space and the datasets it was evaluated on.
 
-    name: str
-    title: str
-    space: str  # "module:Class" of its SearchSpace
-    datasets: tuple[str, ...]
-    citation: str
+    ``factory`` is the ``"module:Class"`` of its :class:`~suite.data.spaces.SearchSpace` (also
+    :attr:`space`), ``summary`` its title (also :attr:`title`), ``network`` the ``"module:build"``
+    of its torch cell networks (:mod:`suite.networks`), or None where there are none. Built
+    positionally as ``BenchmarkSpec(name, title, space, datasets, citation, aliases)``, the order
+    its callers (e.g. :mod:`suite.testing.toy`) use.
+    """
+
+    datasets: tuple[str, ...] = ()
     aliases: dict[str, str] = field(default_factory=dict)  # dataset spelling -> canonical
+    network: str | None = None
+
+    def __init__(self, name: str, title: str, space: str, datasets: tuple[str, ...], citation: str,
+                 aliases: dict[str, str] | None = None, *, network: str | None = None,
+                 extra: str | None = None) -> None:
+        super().__init__(name, factory=space, citation=citation, summary=title, extra=extra)
+        object.__setattr__(self, "datasets", datasets)
+        object.__setattr__(self, "aliases", {} if aliases is None else aliases)
+        object.__setattr__(self, "network", network)
+
+    @property
+    def title(self) -> str:
+        return self.summary
+
+    @property
+    def space(self) -> str:
+        return self.factory
 
     def make_space(self) -> Any:
-        module, _, cls = self.space.partition(":")
-        return getattr(importlib.import_module(module), cls)()
+        return self.load()()
 
     def canonical_dataset(self, dataset: str) -> str:
         """Resolve dataset spellings (``cifar10-valid``, ``ImageNet16``...) once, here."""
@@ -41,29 +65,34 @@ class BenchmarkSpec:
         return canonical
 
 
-@dataclass(frozen=True)
-class ImporterSpec:
-    """A converter from one source format into caches of one benchmark."""
+@dataclass(frozen=True, kw_only=True)
+class ImporterSpec(Entry):
+    """A converter from one source format into caches of one benchmark.
 
-    name: str
+    ``factory`` is the ``"module:function"`` of ``convert(sources, out_root, **options) -> list[Path]``;
+    ``benchmark`` the benchmark it writes ("" for one that adds metrics to existing caches);
+    ``source`` what the user points it at; ``uses_pickle``: must be enabled explicitly
+    (``--allow-pickle``).
+    """
+
     benchmark: str
-    target: str  # "module:function" with signature convert(sources, out_root, **options) -> list[Path]
-    source: str  # what the user points it at
-    citation: str
+    source: str
     licence: str
-    uses_pickle: bool = False  # must be enabled explicitly (--allow-pickle)
-    extra: str = ""  # pip extra it needs, if any
+    uses_pickle: bool = False
 
     def load(self) -> Callable[..., Any]:
         """The converter function; a missing optional dependency becomes an install hint."""
-        module, _, func = self.target.partition(":")
         try:
-            return getattr(importlib.import_module(module), func)
+            return super().load()
         except ModuleNotFoundError as err:
             if err.name and err.name.startswith("suite"):
                 raise
-            hint = f'pip install "nas-suite[{self.extra}]"' if self.extra else f"pip install {err.name}"
-            raise NasSuiteError(f"importer {self.name} needs the package {err.name!r}: {hint}") from None
+            if self.extra:
+                raise MissingExtra(f"importer {self.name} needs the '{self.extra}' extra ({err.name} is not "
+                                   f"importable); {install_hint(self.extra)}") from None
+            raise NasSuiteError(
+                f"importer {self.name} needs the package {err.name!r}: pip install {err.name}"
+            ) from None
 
 
 NB101_CITATION = (
@@ -82,89 +111,88 @@ ZC_CITATION = (
 MACRO_CITATION = "Su, You, Huang, Wang, Qian, Zhang, Xu. Prioritized Architecture Sampling with Monto-Carlo Tree Search. CVPR 2021 (NAS-Bench-Macro)."
 GRAPH_CITATION = "Qin, Zhang, Zhang, Chen, Wang, Zhu. NAS-Bench-Graph: Benchmarking Graph Neural Architecture Search. NeurIPS 2022 Datasets and Benchmarks."
 
-BENCHMARKS: dict[str, BenchmarkSpec] = {
-    spec.name: spec
-    for spec in (
-        BenchmarkSpec(
-            "nb101", "NAS-Bench-101", "suite.data.spaces.nb101:NB101Space", ("cifar10",), NB101_CITATION
-        ),
-        BenchmarkSpec(
-            "nb201",
-            "NAS-Bench-201 / NATS-Bench topology search space",
-            "suite.data.spaces.nb201:NB201Space",
-            ("cifar10", "cifar100", "ImageNet16-120"),
-            NB201_CITATION,
-            aliases={
-                "cifar10-valid": "cifar10",
-                "imagenet": "ImageNet16-120",
-                "imagenet16": "ImageNet16-120",
-                "imagenet16-120": "ImageNet16-120",
-                "imagenet16_120": "ImageNet16-120",
-            },
-        ),
-        BenchmarkSpec(
-            "nbmacro", "NAS-Bench-Macro", "suite.data.spaces.nbmacro:NBMacroSpace", ("cifar10",), MACRO_CITATION
-        ),
-        BenchmarkSpec(
-            "nbgraph",
-            "NAS-Bench-Graph",
-            "suite.data.spaces.nbgraph:NBGraphSpace",
-            ("cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv", "proteins"),
-            GRAPH_CITATION,
-        ),
-    )
-}
+#: benchmark name -> :class:`BenchmarkSpec`, in listing order
+BENCHMARKS: Registry[BenchmarkSpec] = Registry("benchmark", [
+    BenchmarkSpec(
+        "nb101", "NAS-Bench-101", "suite.data.spaces.nb101:NB101Space", ("cifar10",), NB101_CITATION,
+        network="suite.networks.nb101:build",
+    ),
+    BenchmarkSpec(
+        "nb201",
+        "NAS-Bench-201 / NATS-Bench topology search space",
+        "suite.data.spaces.nb201:NB201Space",
+        ("cifar10", "cifar100", "ImageNet16-120"),
+        NB201_CITATION,
+        aliases={
+            "cifar10-valid": "cifar10",
+            "imagenet": "ImageNet16-120",
+            "imagenet16": "ImageNet16-120",
+            "imagenet16-120": "ImageNet16-120",
+            "imagenet16_120": "ImageNet16-120",
+        },
+        network="suite.networks.nb201:build",
+    ),
+    BenchmarkSpec(
+        "nbmacro", "NAS-Bench-Macro", "suite.data.spaces.nbmacro:NBMacroSpace", ("cifar10",), MACRO_CITATION
+    ),
+    BenchmarkSpec(
+        "nbgraph",
+        "NAS-Bench-Graph",
+        "suite.data.spaces.nbgraph:NBGraphSpace",
+        ("cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv", "proteins"),
+        GRAPH_CITATION,
+    ),
+], error=UnknownBenchmark)
 
-IMPORTERS: dict[str, ImporterSpec] = {
-    spec.name: spec
-    for spec in (
-        ImporterSpec(
-            "nb101-tfrecord", "nb101", "suite.data.importers.nb101_tfrecord:convert",
-            "nasbench_full.tfrecord or nasbench_only108.tfrecord (official layout)",
-            NB101_CITATION, "Apache-2.0",
-        ),
-        ImporterSpec(
-            "nb201-nats", "nb201", "suite.data.importers.nb201_nats:convert",
-            "NATS-tss-v1_0-3ffb9-simple/ directory (meta.pickle.pbz2 + <index>.pickle.pbz2)",
-            NB201_CITATION, "MIT", uses_pickle=True,
-        ),
-        ImporterSpec(
-            "nb201-pth", "nb201", "suite.data.importers.nb201_pth:convert",
-            "NAS-Bench-201-v1_0-e61699.pth or NAS-Bench-201-v1_1-096897.pth",
-            NB201_CITATION, "MIT", uses_pickle=True, extra="torch",
-        ),
-        ImporterSpec(
-            "nb201-derived", "nb201", "suite.data.importers.nb201_derived:convert",
-            "directory of the real derived NB-201 tables (../shared/data/nb201)",
-            NB201_CITATION, "MIT (NATS-Bench values); Apache-2.0 / MIT (derived tables)",
-        ),
-        ImporterSpec(
-            "zc-suite-zero", "", "suite.data.importers.zc_suite_zero:convert",
-            "NAS-Bench-Suite-Zero zc_<space>.json (adds zc_<proxy> metrics to an existing cache)",
-            ZC_CITATION, "Apache-2.0",
-        ),
-        ImporterSpec(
-            "nbmacro-json", "nbmacro", "suite.data.importers.nbmacro:convert",
-            "nas-bench-macro_cifar10.json", MACRO_CITATION, "Apache-2.0",
-        ),
-        ImporterSpec(
-            "nbgraph-pypi", "nbgraph", "suite.data.importers.nbgraph:convert",
-            "the installed nas-bench-graph package (light/*.bench), or a directory of them",
-            GRAPH_CITATION, "Apache-2.0", uses_pickle=True, extra="graph",
-        ),
-    )
-}
+#: importer name -> :class:`ImporterSpec`, in listing order
+IMPORTERS: Registry[ImporterSpec] = Registry("importer", [
+    ImporterSpec(
+        name="nb101-tfrecord", benchmark="nb101", factory="suite.data.importers.nb101_tfrecord:convert",
+        source="nasbench_full.tfrecord or nasbench_only108.tfrecord (official layout)",
+        citation=NB101_CITATION, licence="Apache-2.0",
+    ),
+    ImporterSpec(
+        name="nb201-nats", benchmark="nb201", factory="suite.data.importers.nb201_nats:convert",
+        source="NATS-tss-v1_0-3ffb9-simple/ directory (meta.pickle.pbz2 + <index>.pickle.pbz2)",
+        citation=NB201_CITATION, licence="MIT", uses_pickle=True,
+    ),
+    ImporterSpec(
+        name="nb201-pth", benchmark="nb201", factory="suite.data.importers.nb201_pth:convert",
+        source="NAS-Bench-201-v1_0-e61699.pth or NAS-Bench-201-v1_1-096897.pth",
+        citation=NB201_CITATION, licence="MIT", uses_pickle=True, extra="torch",
+    ),
+    ImporterSpec(
+        name="nb201-derived", benchmark="nb201", factory="suite.data.importers.nb201_derived:convert",
+        source="directory of the real derived NB-201 tables (../shared/data/nb201)",
+        citation=NB201_CITATION, licence="MIT (NATS-Bench values); Apache-2.0 / MIT (derived tables)",
+    ),
+    ImporterSpec(
+        name="zc-suite-zero", benchmark="", factory="suite.data.importers.zc_suite_zero:convert",
+        source="NAS-Bench-Suite-Zero zc_<space>.json (adds zc_<proxy> metrics to an existing cache)",
+        citation=ZC_CITATION, licence="Apache-2.0",
+    ),
+    ImporterSpec(
+        name="nbmacro-json", benchmark="nbmacro", factory="suite.data.importers.nbmacro:convert",
+        source="nas-bench-macro_cifar10.json", citation=MACRO_CITATION, licence="Apache-2.0",
+    ),
+    ImporterSpec(
+        name="nbgraph-pypi", benchmark="nbgraph", factory="suite.data.importers.nbgraph:convert",
+        source="the installed nas-bench-graph package (light/*.bench), or a directory of them",
+        citation=GRAPH_CITATION, licence="Apache-2.0", uses_pickle=True, extra="graph",
+    ),
+], error=UnknownBenchmark)
 
 
 def benchmark_spec(name: str) -> BenchmarkSpec:
-    try:
-        return BENCHMARKS[name.lower()]
-    except KeyError:
-        raise UnknownBenchmark(f"unknown benchmark {name!r}; choose one of {', '.join(BENCHMARKS)}") from None
+    """The entry of benchmark ``name`` (any case); an unknown name raises :class:`UnknownBenchmark`."""
+    return BENCHMARKS.get(name.lower()) or BENCHMARKS.spec(name)
 
 
 def importer_spec(name: str) -> ImporterSpec:
-    try:
-        return IMPORTERS[name]
-    except KeyError:
-        raise UnknownBenchmark(f"unknown importer {name!r}; choose one of {', '.join(IMPORTERS)}") from None
+    """The entry of importer ``name``; an unknown name raises :class:`UnknownBenchmark`."""
+    return IMPORTERS.spec(name)
+
+
+def benchmarks_with_networks() -> list[str]:
+    """Benchmarks whose cell networks :mod:`suite.networks` builds (``network`` set), in listing order."""
+    return [name for name, spec in BENCHMARKS.items() if spec.network is not None]

@@ -18,7 +18,7 @@ Example::
 from __future__ import annotations
 
 import inspect
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,9 @@ from .registry import (
     lookup,
     names,
 )
+
+if TYPE_CHECKING:
+    from ..data.benchmark import Benchmark
 
 __all__ = [
     "EncodingSpec",
@@ -92,7 +95,7 @@ def encode_frame(benchmark: str, archs: pd.DataFrame, name: str, **options: Any)
     return out
 
 
-def encode(bench: Any, name: str, ids: Sequence[int] | np.ndarray | None = None, **options: Any) -> np.ndarray:
+def encode(bench: Benchmark, name: str, ids: Sequence[int] | np.ndarray | None = None, **options: Any) -> np.ndarray:
     """Encode architectures of a loaded benchmark: float32 ``(len(ids), d)``, row ``i`` = id ``ids[i]``.
 
     ``bench`` is a :class:`suite.Benchmark` (uses ``bench.name`` and ``bench.archs``); ``ids``

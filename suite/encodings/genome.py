@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import NasSuiteError
+
+if TYPE_CHECKING:
+    from ..data.benchmark import Benchmark
 
 __all__ = ["Genome", "GENOMES", "genome_for"]
 
@@ -30,7 +33,7 @@ GENOMES: dict[str, str] = {
 }
 
 
-def genome_for(bench: Any) -> "Genome":
+def genome_for(bench: Benchmark) -> "Genome":
     """The genome of a loaded benchmark; raises :class:`NasSuiteError` for a space without one."""
     target = GENOMES.get(bench.name)
     if target is None:
@@ -48,7 +51,7 @@ class Genome(ABC):
     #: int64 ``(L,)``: number of values each position takes
     cardinalities: np.ndarray
 
-    def __init__(self, bench: Any) -> None:
+    def __init__(self, bench: Benchmark) -> None:
         self.bench = bench
 
     @property

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,9 @@ from ..data.spaces.nb101 import OPS
 from ..errors import InvalidArchitecture
 from ._common import check_truncate, indicators, require_columns
 from .genome import Genome
+
+if TYPE_CHECKING:
+    from ..data.benchmark import Benchmark
 
 __all__ = [
     "N_NODES",
@@ -245,9 +249,9 @@ class NB101Genome(Genome):
 
     cardinalities = np.array([2] * _N_TRIU + [len(OPS)] * (N_NODES - 2), dtype=np.int64)
 
-    def __init__(self, bench: object) -> None:
+    def __init__(self, bench: Benchmark) -> None:
         super().__init__(bench)
-        tri, types = padded_cells(bench.columns(list(_COLUMNS)))  # type: ignore[attr-defined]
+        tri, types = padded_cells(bench.columns(list(_COLUMNS)))
         interior = np.maximum(types[:, 1:-1].astype(np.int64) - 1, 0)
         self._genomes = np.concatenate([_triu_bits(tri), interior], axis=1).astype(np.int8)
 
@@ -264,4 +268,4 @@ class NB101Genome(Genome):
             specs.append((matrix, ops))
         # cells with too many edges are invalid before pruning can help only if pruning removes
         # edges; find() applies the official rule (prune first, then count)
-        return self.bench.find(specs)  # type: ignore[attr-defined]
+        return self.bench.find(specs)

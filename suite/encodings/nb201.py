@@ -10,6 +10,7 @@ code matrix.
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,9 @@ from ..data.spaces.nb201 import EDGES, OPS, ordinals_from_codes
 from ..errors import InvalidArchitecture
 from ._common import check_truncate, indicators, require_columns
 from .genome import Genome
+
+if TYPE_CHECKING:
+    from ..data.benchmark import Benchmark
 
 __all__ = [
     "N_NODES",
@@ -152,9 +156,9 @@ class NB201Genome(Genome):
 
     cardinalities = np.full(_N_EDGES, _N_OPS, dtype=np.int64)
 
-    def __init__(self, bench: object) -> None:
+    def __init__(self, bench: Benchmark) -> None:
         super().__init__(bench)
-        codes = op_codes(bench.columns(list(_COLUMNS)))  # type: ignore[attr-defined]
+        codes = op_codes(bench.columns(list(_COLUMNS)))
         self._codes = codes.astype(np.int8)
         self._id_of = np.full(_N_OPS**_N_EDGES, -1, dtype=np.int64)
         self._id_of[ordinals_from_codes(codes)] = np.arange(len(codes))

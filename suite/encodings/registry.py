@@ -1,5 +1,6 @@
 """The one table of architecture encodings: one :class:`EncodingSpec` per (benchmark, encoding).
 
+:data:`REGISTRY` is a :class:`suite.registry.Registry` keyed ``"benchmark:name"`` (``"nb101:path"``).
 Entries name their function as a ``"module:attr"`` string that is imported on first use, so
 importing this module builds nothing. Every encoding function has the signature
 ``fn(archs: pandas.DataFrame, **options) -> np.ndarray`` and returns float32 of shape
@@ -11,16 +12,14 @@ Names are uniform across search spaces (``adjacency_onehot``, ``path``, ``graph`
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from typing import Callable
-
-import numpy as np
 
 from ..errors import InvalidEncodingOption, UnknownBenchmark, UnknownEncoding
+from ..registry import Entry, Registry
 
 __all__ = [
     "EncodingSpec",
+    "REGISTRY",
     "ENCODINGS",
     "ALIASES",
     "GRAPH_SHAPES",
@@ -32,26 +31,23 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class EncodingSpec:
+@dataclass(frozen=True, kw_only=True)
+class EncodingSpec(Entry):
     """One encoding of one benchmark's architectures.
 
-    ``function`` is ``"module:attr"`` of ``fn(archs, **options) -> float32 (n, d)``;
+    ``factory`` is ``"module:attr"`` of ``fn(archs, **options) -> float32 (n, d)``;
     ``shape`` documents the output shape, e.g. ``"(n, 36)"``; ``citation`` names the paper
     that introduced (or standardised) the encoding; ``doc`` says exactly what the columns are.
     """
 
-    name: str
     benchmark: str
-    function: str
-    citation: str
     shape: str
     doc: str
 
-    def load(self) -> Callable[..., np.ndarray]:
-        """The encoding function, imported now."""
-        module, _, attr = self.function.partition(":")
-        return getattr(importlib.import_module(module), attr)
+    @property
+    def key(self) -> str:
+        """The registry key, ``"benchmark:name"``."""
+        return f"{self.benchmark}:{self.name}"
 
 
 WHITE_2020 = (
@@ -70,45 +66,65 @@ WEN_2020 = (
 _NB101 = "suite.encodings.nb101"
 _NB201 = "suite.encodings.nb201"
 
-#: every registered encoding, in listing order
-ENCODINGS: tuple[EncodingSpec, ...] = (
+#: one line per encoding name, for listings
+_SUMMARIES: dict[str, str] = {
+    "adjacency_onehot": "adjacency bits + one-hot operations",
+    "path": "indicator of each input->output path (op sequence)",
+    "graph": "padded adjacency + one-hot node types, for graph predictors",
+}
+
+_SPECS = (
     EncodingSpec(
-        "adjacency_onehot", "nb101", f"{_NB101}:adjacency_onehot", WHITE_2020, "(n, 36)",
-        "21 strictly-upper-triangular bits of the padded 7x7 adjacency (row-major: 0->1, 0->2, ..., "
-        "5->6), then 5 interior vertex slots x 3 ops (slot-major; ops in nasbench order conv3x3-bn-relu, "
-        "conv1x1-bn-relu, maxpool3x3). Cells with V < 7 vertices keep interior vertices at 1..V-2, "
-        "padded slots V-1..5 are all-zero, output moves to 6.",
+        name="adjacency_onehot", benchmark="nb101", factory=f"{_NB101}:adjacency_onehot", citation=WHITE_2020,
+        summary=_SUMMARIES["adjacency_onehot"], shape="(n, 36)",
+        doc=("21 strictly-upper-triangular bits of the padded 7x7 adjacency (row-major: 0->1, 0->2, ..., "
+             "5->6), then 5 interior vertex slots x 3 ops (slot-major; ops in nasbench order conv3x3-bn-relu, "
+             "conv1x1-bn-relu, maxpool3x3). Cells with V < 7 vertices keep interior vertices at 1..V-2, "
+             "padded slots V-1..5 are all-zero, output moves to 6."),
     ),
     EncodingSpec(
-        "path", "nb101", f"{_NB101}:path", BANANAS, "(n, 364); (n, k) with truncate=k",
-        "Indicator of each input->output path, identified by its sequence of interior ops: 3^0+...+3^5 "
-        "= 364 columns ordered by path length, then lexicographically in nasbench op order. "
-        "truncate=k keeps the first k (shortest) paths.",
+        name="path", benchmark="nb101", factory=f"{_NB101}:path", citation=BANANAS,
+        summary=_SUMMARIES["path"], shape="(n, 364); (n, k) with truncate=k",
+        doc=("Indicator of each input->output path, identified by its sequence of interior ops: 3^0+...+3^5 "
+             "= 364 columns ordered by path length, then lexicographically in nasbench op order. "
+             "truncate=k keeps the first k (shortest) paths."),
     ),
     EncodingSpec(
-        "graph", "nb101", f"{_NB101}:graph", WEN_2020, "(n, 84) = [A (7*7) | H (7*5)]",
-        "Padded 7x7 adjacency (as in adjacency_onehot) then one-hot node types (input, conv1x1-bn-relu, "
-        "conv3x3-bn-relu, maxpool3x3, output), both row-major; padded nodes have zero rows and features. "
-        "Split with unflatten_graph(X, 7).",
+        name="graph", benchmark="nb101", factory=f"{_NB101}:graph", citation=WEN_2020,
+        summary=_SUMMARIES["graph"], shape="(n, 84) = [A (7*7) | H (7*5)]",
+        doc=("Padded 7x7 adjacency (as in adjacency_onehot) then one-hot node types (input, conv1x1-bn-relu, "
+             "conv3x3-bn-relu, maxpool3x3, output), both row-major; padded nodes have zero rows and features. "
+             "Split with unflatten_graph(X, 7)."),
     ),
     EncodingSpec(
-        "adjacency_onehot", "nb201", f"{_NB201}:adjacency_onehot", WHITE_2020, "(n, 30)",
-        "6 edges (cell-string order 0->1, 0->2, 1->2, 0->3, 1->3, 2->3) x 5 ops (none, skip_connect, "
-        "nor_conv_1x1, nor_conv_3x3, avg_pool_3x3), edge-major: column 5*k + op of edge k.",
+        name="adjacency_onehot", benchmark="nb201", factory=f"{_NB201}:adjacency_onehot", citation=WHITE_2020,
+        summary=_SUMMARIES["adjacency_onehot"], shape="(n, 30)",
+        doc=("6 edges (cell-string order 0->1, 0->2, 1->2, 0->3, 1->3, 2->3) x 5 ops (none, skip_connect, "
+             "nor_conv_1x1, nor_conv_3x3, avg_pool_3x3), edge-major: column 5*k + op of edge k."),
     ),
     EncodingSpec(
-        "path", "nb201", f"{_NB201}:path", BANANAS, "(n, 84); (n, k) with truncate=k",
-        "Indicator of each input->output path (edge 0->3; 0->1->3; 0->2->3; 0->1->2->3), identified by its "
-        "sequence of ops; a 'none' edge cuts the path, so the alphabet is skip_connect, nor_conv_1x1, "
-        "nor_conv_3x3, avg_pool_3x3: 4 + 16 + 64 = 84 columns by length, then lexicographic.",
+        name="path", benchmark="nb201", factory=f"{_NB201}:path", citation=BANANAS,
+        summary=_SUMMARIES["path"], shape="(n, 84); (n, k) with truncate=k",
+        doc=("Indicator of each input->output path (edge 0->3; 0->1->3; 0->2->3; 0->1->2->3), identified by its "
+             "sequence of ops; a 'none' edge cuts the path, so the alphabet is skip_connect, nor_conv_1x1, "
+             "nor_conv_3x3, avg_pool_3x3: 4 + 16 + 64 = 84 columns by length, then lexicographic."),
     ),
     EncodingSpec(
-        "graph", "nb201", f"{_NB201}:graph", WEN_2020, "(n, 120) = [A (8*8) | H (8*7)]",
-        "Ops-on-nodes DAG: node 0 input, nodes 1..6 the edge ops in cell-string order, node 7 output; "
-        "node types (input, output, none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3). "
-        "The adjacency is the same for every cell. Split with unflatten_graph(X, 8).",
+        name="graph", benchmark="nb201", factory=f"{_NB201}:graph", citation=WEN_2020,
+        summary=_SUMMARIES["graph"], shape="(n, 120) = [A (8*8) | H (8*7)]",
+        doc=("Ops-on-nodes DAG: node 0 input, nodes 1..6 the edge ops in cell-string order, node 7 output; "
+             "node types (input, output, none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3). "
+             "The adjacency is the same for every cell. Split with unflatten_graph(X, 8)."),
     ),
 )
+
+#: ``"benchmark:name"`` -> :class:`EncodingSpec`, in listing order
+REGISTRY: Registry[EncodingSpec] = Registry("encoding", error=UnknownEncoding)
+for _spec in _SPECS:
+    REGISTRY.register(_spec, key=_spec.key)
+
+#: every registered encoding, in listing order (a live view of :data:`REGISTRY`'s entries)
+ENCODINGS = REGISTRY.values()
 
 #: other spellings: (benchmark, alias) -> registered name
 ALIASES: dict[tuple[str, str], str] = {("nb201", "onehot"): "adjacency_onehot"}
@@ -119,7 +135,7 @@ GRAPH_SHAPES: dict[str, tuple[int, int]] = {"nb101": (7, 5), "nb201": (8, 7)}
 
 def benchmarks() -> list[str]:
     """Benchmarks that have encodings, in registry order."""
-    return list(dict.fromkeys(s.benchmark for s in ENCODINGS))
+    return list(dict.fromkeys(s.benchmark for s in REGISTRY.values()))
 
 
 def _check_benchmark(benchmark: str) -> str:
@@ -133,7 +149,7 @@ def _check_benchmark(benchmark: str) -> str:
 def names(benchmark: str) -> list[str]:
     """Registered encoding names of ``benchmark`` (aliases not included)."""
     bench = _check_benchmark(benchmark)
-    return [s.name for s in ENCODINGS if s.benchmark == bench]
+    return [s.name for s in REGISTRY.values() if s.benchmark == bench]
 
 
 def lookup(benchmark: str, name: str) -> EncodingSpec:
@@ -143,10 +159,9 @@ def lookup(benchmark: str, name: str) -> EncodingSpec:
     valid names.
     """
     bench = _check_benchmark(benchmark)
-    canonical = ALIASES.get((bench, name), name)
-    for s in ENCODINGS:
-        if s.benchmark == bench and s.name == canonical:
-            return s
+    entry = REGISTRY.get(f"{bench}:{ALIASES.get((bench, name), name)}")
+    if entry is not None:
+        return entry
     aliases = [a for (b, a) in ALIASES if b == bench]
     also = f" (aliases: {', '.join(aliases)})" if aliases else ""
     raise UnknownEncoding(

@@ -5,8 +5,10 @@
     >>> result.records.head()                                          # doctest: +SKIP
 """
 
-from .runner import Cell, CellFailed, RunResult, plan, run
-from .spec import ExperimentSpec, InvalidSpec, apply_overrides, load_spec, parse_spec
+from .execution import RunResult
+from .kinds import KINDS, RunOptions, kind, load_spec, report_run, run_spec
+from .runner import Cell, CellFailed, plan, run
+from .spec import ExperimentSpec, InvalidSpec, apply_overrides, parse_spec
 
-__all__ = ["Cell", "CellFailed", "ExperimentSpec", "InvalidSpec", "RunResult", "apply_overrides", "load_spec",
-           "parse_spec", "plan", "run"]
+__all__ = ["Cell", "CellFailed", "ExperimentSpec", "InvalidSpec", "KINDS", "RunOptions", "RunResult", "apply_overrides",
+           "kind", "load_spec", "parse_spec", "plan", "report_run", "run", "run_spec"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator, Sequence
 
 from ..errors import NasSuiteError
+from ..extras import require
 
 __all__ = ["BACKENDS", "execute"]
 
@@ -41,10 +42,8 @@ def _local(fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], jobs: int) 
 
 
 def _dask(fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], address: str | None) -> Iterator[Any]:
-    try:
-        from distributed import Client, as_completed
-    except ImportError:
-        raise NasSuiteError("the dask backend needs the [dask] extra: pip install 'nas-suite[dask]'") from None
+    distributed = require("dask", "the dask backend")
+    Client, as_completed = distributed.Client, distributed.as_completed
     if not address:
         raise NasSuiteError("--backend dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
     client = Client(address)
@@ -61,10 +60,7 @@ def _dask(fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], address: str
 
 
 def _ray(fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], address: str | None) -> Iterator[Any]:
-    try:
-        import ray
-    except ImportError:
-        raise NasSuiteError("the ray backend needs the [ray] extra: pip install 'nas-suite[ray]'") from None
+    ray = require("ray", "the ray backend")
     started_here = not ray.is_initialized()
     if started_here:
         ray.init(address=address, ignore_reinit_error=True, log_to_driver=False, include_dashboard=False)

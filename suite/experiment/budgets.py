@@ -31,14 +31,20 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 import numpy as np
 import pandas as pd
 
+from .execution import RunResult
 from .spec import InvalidSpec, benchmark_of, check_keys, required, to_toml
 
-__all__ = ["BudgetSpec", "parse_budget_spec", "run_budget_correlation"]
+from .kinds import FunctionKind
+
+if TYPE_CHECKING:
+    from ..data.benchmark import Benchmark
+
+__all__ = ["BudgetSpec", "KIND", "parse_budget_spec", "run_budget_correlation"]
 
 _TOP = {"name", "description", "kind", "benchmark", "dataset", "budgets"}
 _BUDGETS = {"metric", "schedules", "curve_schedule", "curve_epochs", "seed"}
@@ -46,6 +52,8 @@ _BUDGETS = {"metric", "schedules", "curve_schedule", "curve_epochs", "seed"}
 
 @dataclass(frozen=True)
 class BudgetSpec:
+    kind: ClassVar[str] = "budget_correlation"
+
     name: str
     benchmark: str
     dataset: str
@@ -90,13 +98,13 @@ def parse_budget_spec(raw: Mapping[str, Any], source: str) -> BudgetSpec:
                       seed=budgets.get("seed", "mean"), description=str(raw.get("description", "")))
 
 
-def schedule_matrix(spec: BudgetSpec, bench: Any) -> pd.DataFrame:
+def schedule_matrix(spec: BudgetSpec, bench: Benchmark) -> pd.DataFrame:
     """``(n_archs, n_schedules)``: the final value of each schedule's run."""
     cols = {s: bench.metric(spec.metric, seed=spec.seed, schedule=s) for s in spec.schedules}
     return pd.DataFrame(cols)
 
 
-def curve_matrix(spec: BudgetSpec, bench: Any) -> pd.DataFrame:
+def curve_matrix(spec: BudgetSpec, bench: Benchmark) -> pd.DataFrame:
     """``(n_archs with curves, n_epochs)``: points of one run's learning curve."""
     curves = bench.curves(spec.metric, seed=spec.seed, schedule=spec.curve_schedule)
     curves = curves[curves.notna().any(axis=1)]
@@ -109,16 +117,17 @@ def curve_matrix(spec: BudgetSpec, bench: Any) -> pd.DataFrame:
 
 
 def run_budget_correlation(spec: BudgetSpec, results_root: str | os.PathLike[str] = "results",
-                           data_root: str | os.PathLike[str] | None = None) -> Path:
-    """Compute both views and write ``records.parquet``; returns the run directory."""
+                           data_root: str | os.PathLike[str] | None = None) -> RunResult:
+    """Compute both views and write ``records.parquet`` (one task, no journal: it takes seconds)."""
     from ..data.benchmark import load
     from ..metrics import budget_correlation
-    from .files import atomic_output, provenance, write_atomic, write_config_once
+    from .execution import pin_config
+    from .files import atomic_output, provenance, write_atomic
 
+    bench = load(spec.benchmark, spec.dataset, root=data_root)
     directory = Path(results_root) / spec.name
     directory.mkdir(parents=True, exist_ok=True)
-    write_config_once(directory, to_toml(spec.as_toml_dict()))
-    bench = load(spec.benchmark, spec.dataset, root=data_root)
+    pin_config(directory, to_toml(spec.as_toml_dict()))
     rows = []
     for view, frame in (("schedules", schedule_matrix(spec, bench) if len(spec.schedules) >= 2 else None),
                         ("curve", curve_matrix(spec, bench) if spec.curve_epochs else None)):
@@ -133,6 +142,12 @@ def run_budget_correlation(spec: BudgetSpec, results_root: str | os.PathLike[str
     records = pd.DataFrame(rows, columns=["view", "budget_a", "budget_b", "spearman", "kendall", "pearson", "n_archs"])
     with atomic_output(directory / "records.parquet") as tmp:
         records.to_parquet(tmp, index=False)
-    meta = {"name": spec.name, "kind": "budget_correlation", **provenance(bench)}
+    meta = {"name": spec.name, "kind": KIND.name, **provenance(bench)}
     write_atomic(directory / "meta.json", json.dumps(meta, indent=2) + "\n")
-    return directory
+    return RunResult(directory, KIND.name, 1, 1, unit="budget-correlation tables")
+
+
+KIND = FunctionKind(
+    "budget_correlation", BudgetSpec, "suite.report.budgets:write_budget_report", parse_budget_spec,
+    lambda spec, root, o: run_budget_correlation(spec, root, data_root=o.data_root),
+    "rank correlation between training budgets (schedules and points of one curve)")

@@ -28,14 +28,17 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, ClassVar, Mapping
 
 import pandas as pd
 
 from ..errors import NasSuiteError
+from .execution import RunResult
 from .spec import InvalidSpec, benchmark_of, check_keys, parse_seeds, required, to_toml
 
-__all__ = ["EarlyStopSpec", "parse_early_stop_spec", "run_early_stop_experiment"]
+from .kinds import FunctionKind
+
+__all__ = ["EarlyStopSpec", "KIND", "parse_early_stop_spec", "run_early_stop_experiment"]
 
 JOURNAL = "runs.jsonl"
 _TOP = {"name", "description", "kind", "benchmark", "dataset", "seeds", "methods", "params", "budgets"}
@@ -43,6 +46,8 @@ _TOP = {"name", "description", "kind", "benchmark", "dataset", "seeds", "methods
 
 @dataclass(frozen=True)
 class EarlyStopSpec:
+    kind: ClassVar[str] = "early_stopping"
+
     name: str
     benchmark: str
     dataset: str
@@ -93,7 +98,7 @@ def parse_early_stop_spec(raw: Mapping[str, Any], source: str) -> EarlyStopSpec:
     if budgets not in ("curve", "schedules"):
         raise InvalidSpec(f"{source}: budgets must be \"curve\" (one run's learning curve) or \"schedules\" "
                           f"(separate runs per schedule, e.g. NB-101's 4/12/36/108), got {budgets!r}")
-    if budgets == "schedules" and any(m.startswith("srm") for m in methods):
+    if budgets == "schedules" and any(METHODS.load(m).needs_curves for m in methods):
         raise InvalidSpec(f"{source}: the SRM methods need learning curves; use budgets = \"curve\" or drop them")
     return EarlyStopSpec(name=name, benchmark=benchmark, dataset=dataset, methods=tuple(methods), budgets=budgets,
                          seeds=parse_seeds(raw, source), params={k: (dict(v) if isinstance(v, Mapping) else v)
@@ -115,11 +120,10 @@ def _table(spec: EarlyStopSpec, data_root: str | None) -> Any:
     return _TABLES[key]
 
 
-def run_one(spec_dict: dict[str, Any], method: str, seed: int, data_root: str | None) -> dict[str, Any]:
+def run_one(spec: EarlyStopSpec, method: str, seed: int, data_root: str | None) -> dict[str, Any]:
     """One (method, seed); returns the journal entry (frames as records). Picklable."""
     from ..search.early_stopping import run_early_stopping
 
-    spec = parse_early_stop_spec(spec_dict, spec_dict["name"])
     try:
         run = run_early_stopping(_table(spec, data_root), method, seed=seed, **spec.method_params(method))
     except (ValueError, TypeError) as err:
@@ -131,32 +135,24 @@ def run_one(spec_dict: dict[str, Any], method: str, seed: int, data_root: str | 
 
 def run_early_stop_experiment(spec: EarlyStopSpec, results_root: str | os.PathLike[str] = "results", *,
                               backend: str = "local", jobs: int = 1, address: str | None = None,
-                              data_root: str | os.PathLike[str] | None = None) -> tuple[Path, int, int]:
-    """Run (or resume) every (method, seed); returns ``(directory, n_runs, n_run_now)``."""
+                              data_root: str | os.PathLike[str] | None = None, limit: int | None = None) -> RunResult:
+    """Run (or resume) every (method, seed); ``limit`` stops after that many new runs."""
     from ..search.early_stopping import budget_rank_correlation, rung_budgets
-    from .backends import execute
-    from .files import atomic_output, provenance, write_atomic, write_config_once
-    from .runner import _Journal, read_journal
+    from .execution import execute_resumable
+    from .files import atomic_output, provenance, write_atomic
+    from .runner import cached_load
 
-    directory = Path(results_root) / spec.name
-    directory.mkdir(parents=True, exist_ok=True)
-    write_config_once(directory, to_toml(spec.as_toml_dict()))
     root = None if data_root is None else str(data_root)
     table = _table(spec, root)
-    tasks = [(m, s) for m in spec.methods for s in spec.seeds]
-    done = read_journal(directory / JOURNAL)
-    todo = [(m, s) for m, s in tasks if f"{m}|seed={s}" not in done]
-    journal = _Journal(directory / JOURNAL)
-    spec_dict = spec.as_toml_dict()
-    try:
-        for entry in execute(backend, run_one, [(spec_dict, m, s, root) for m, s in todo], jobs=jobs, address=address):
-            journal.append(entry)
-            done[entry["key"]] = json.loads(json.dumps(entry, sort_keys=True))  # exactly what a resume reads back
-    finally:
-        journal.close()
-    keys = [f"{m}|seed={s}" for m, s in tasks]
-    records = _lead(pd.DataFrame([row for k in keys for row in done[k]["summary"]]), ["method", "seed"])
-    traj = _lead(pd.concat([pd.DataFrame(done[k]["trajectory"]) for k in keys], ignore_index=True),
+    directory = Path(results_root) / spec.name
+    tasks = [(f"{m}|seed={s}", (spec, m, s, root)) for m in spec.methods for s in spec.seeds]
+    done = execute_resumable(directory, to_toml(spec.as_toml_dict()), JOURNAL, tasks, run_one, backend=backend,
+                             jobs=jobs, address=address, limit=limit)
+    if not done.complete:
+        return RunResult(directory, KIND.name, done.n_tasks, done.n_run, False, unit="early-stopping runs")
+    entries = done.entries()
+    records = _lead(pd.DataFrame([row for e in entries for row in e["summary"]]), ["method", "seed"])
+    traj = _lead(pd.concat([pd.DataFrame(e["trajectory"]) for e in entries], ignore_index=True),
                  ["method", "seed", "step", "id"])
     eta = spec.method_params("hyperband").get("eta", 3)
     correlation = budget_rank_correlation(table, rung_budgets(table, eta=eta))
@@ -164,14 +160,19 @@ def run_early_stop_experiment(spec: EarlyStopSpec, results_root: str | os.PathLi
                         ("budget_correlation.parquet", correlation)):
         with atomic_output(directory / name) as tmp:
             frame.to_parquet(tmp, index=False)
-    from .runner import cached_load
-
-    meta = {"name": spec.name, "kind": "early_stopping", "runs": len(tasks), "backend": backend, "jobs": jobs,
+    meta = {"name": spec.name, "kind": KIND.name, "runs": done.n_tasks, "backend": backend, "jobs": jobs,
             "candidates": int(len(table.ids)), **provenance(cached_load(spec.benchmark, spec.dataset, root))}
     write_atomic(directory / "meta.json", json.dumps(meta, indent=2, default=str) + "\n")
-    return directory, len(tasks), len(todo)
+    return RunResult(directory, KIND.name, done.n_tasks, done.n_run, True, unit="early-stopping runs")
 
 
 def _lead(frame: pd.DataFrame, first: list[str]) -> pd.DataFrame:
     """Columns ``first`` first, the rest in name order (the journal stores keys sorted)."""
     return frame[[c for c in first if c in frame] + sorted(c for c in frame if c not in first)]
+
+
+KIND = FunctionKind(
+    "early_stopping", EarlyStopSpec, "suite.report.early_stop_report:write_early_stop_report", parse_early_stop_spec,
+    lambda spec, root, o: run_early_stop_experiment(spec, root, backend=o.backend, jobs=o.jobs, address=o.address,
+                                                    data_root=o.data_root, limit=o.limit),
+    "early-stopping methods on learning curves or schedules: (method, seed) runs and speed-ups")

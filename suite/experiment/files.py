@@ -1,7 +1,7 @@
-"""How run directories are written: atomically (temp file + rename), config pinned on first write.
+"""Provenance of run directories (command, versions, commit, portable data locations).
 
-One place for the rule so a killed run or report never leaves a half-written table, figure
-or config behind; used by the runner, budget runs and reports.
+:func:`write_atomic` and :func:`atomic_output` are :mod:`suite.atomic`'s, re-exported here for
+the run kinds; config pinning and the journal live in :mod:`suite.experiment.execution`.
 """
 
 from __future__ import annotations
@@ -10,52 +10,19 @@ import os
 import shlex
 import subprocess
 import sys
-from contextlib import contextmanager
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any
 
-from .spec import InvalidSpec
+from ..atomic import atomic_output, write_atomic
 
-__all__ = ["atomic_output", "write_atomic", "write_config_once", "git_commit", "git_dirty", "command_line",
-           "portable_cache_location", "portable_path", "provenance", "CONFIG", "REPO_ROOT"]
+if TYPE_CHECKING:
+    from ..data.benchmark import Benchmark
 
-CONFIG = "config.toml"
+__all__ = ["atomic_output", "write_atomic", "git_commit", "git_dirty", "command_line",
+           "portable_cache_location", "portable_path", "provenance", "REPO_ROOT"]
 
 #: The checkout this package runs from; paths inside it are recorded relative to it.
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-@contextmanager
-def atomic_output(path: Path) -> Iterator[Path]:
-    """Yield a hidden temp path beside ``path`` (same suffix, for writers that infer the format);
-    it replaces ``path`` only if the block finishes, and is removed otherwise."""
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write text (UTF-8) or bytes to ``path`` atomically, fsynced before the rename."""
-    with atomic_output(path) as tmp, open(tmp, "wb") as fh:
-        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def write_config_once(directory: Path, text: str) -> None:
-    """Pin a run directory to its resolved spec: write it the first time, refuse a different one later."""
-    path = directory / CONFIG
-    if path.exists():
-        if path.read_text(encoding="utf-8") != text:
-            raise InvalidSpec(
-                f"{directory} holds results of a different spec (see its {CONFIG}); "
-                f"run under another name (--set name=...) or delete the directory"
-            )
-        return
-    write_atomic(path, text)
 
 
 def git_commit() -> str | None:
@@ -138,7 +105,7 @@ def portable_path(value: str | os.PathLike[str]) -> str:
         return PurePosixPath(text).name or text
 
 
-def provenance(bench: Any) -> dict[str, Any]:
+def provenance(bench: Benchmark) -> dict[str, Any]:
     """What produced a run directory: the command, Python, package versions, source commit, the data
     cache (as :func:`portable_cache_location`) and its checksums."""
     import platform

@@ -39,14 +39,17 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, ClassVar, Mapping
 
 import numpy as np
 import pandas as pd
 
+from .execution import RunResult
 from .spec import InvalidSpec, benchmark_of, check_keys, required, to_toml
 
-__all__ = ["ProxySpec", "parse_proxy_spec", "run_proxy_experiment", "search_table", "correlation_table"]
+from .kinds import FunctionKind
+
+__all__ = ["ProxySpec", "KIND", "parse_proxy_spec", "run_proxy_experiment", "search_table", "correlation_table"]
 
 _TOP = {"name", "description", "kind", "benchmark", "datasets", "proxies", "archs", "sample_seed", "seed",
         "batch_size", "images", "targets", "search"}
@@ -55,6 +58,8 @@ _SEARCH = {"proxy", "dataset", "evaluate", "sizes", "repeats", "seed"}
 
 @dataclass(frozen=True)
 class ProxySpec:
+    kind: ClassVar[str] = "proxies"
+
     name: str
     benchmark: str
     datasets: tuple[str, ...]
@@ -183,23 +188,28 @@ def search_table(ids: np.ndarray, score: np.ndarray, targets: Mapping[tuple[str,
 
 def run_proxy_experiment(spec: ProxySpec, results_root: str | os.PathLike[str] = "results", *,
                          backend: str = "local", jobs: int = 1, address: str | None = None,
-                         data_root: str | os.PathLike[str] | None = None, device: str = "cpu") -> tuple[Path, bool]:
-    """Score every dataset (resumable), then write the tables; returns ``(directory, complete)``."""
+                         data_root: str | os.PathLike[str] | None = None, device: str = "cpu",
+                         limit: int | None = None) -> RunResult:
+    """Score every dataset (resumable), then write the tables; tasks are chunks of cells."""
     import suite
 
-    from .files import atomic_output, provenance, write_atomic, write_config_once
+    from .execution import pin_config
+    from .files import atomic_output, provenance, write_atomic
     from .proxy_runs import run_proxy_job
 
     directory = Path(results_root) / spec.name
     directory.mkdir(parents=True, exist_ok=True)
-    write_config_once(directory, to_toml(spec.as_toml_dict()))
+    pin_config(directory, to_toml(spec.as_toml_dict()))
     frames, jobs_meta = [], {}
+    n_tasks = n_run = 0
     for dataset in spec.datasets:
         job = spec.job(dataset)
         summary = run_proxy_job(job, directory, backend=backend, jobs=jobs, address=address, data_root=data_root,
-                                device=device, write_cache=False)
+                                device=device, write_cache=False, limit=limit)
+        n_tasks += summary["chunks"]
+        n_run += summary["chunks_run"]
         if not summary["complete"]:
-            return directory, False
+            return RunResult(directory, KIND.name, n_tasks, n_run, False, unit="chunks of cells")
         scores = pd.read_parquet(summary["directory"] / "scores.parquet")
         bench = suite.load(spec.benchmark, dataset, root=data_root)
         ids = scores["id"].to_numpy()
@@ -226,6 +236,13 @@ def run_proxy_experiment(spec: ProxySpec, results_root: str | os.PathLike[str] =
     for name, table in tables.items():
         with atomic_output(directory / name) as tmp:
             table.to_parquet(tmp, index=False) if name.endswith(".parquet") else table.to_csv(tmp, index=False)
-    meta = {"name": spec.name, "kind": "proxies", "backend": backend, "jobs": jobs, "datasets": jobs_meta}
+    meta = {"name": spec.name, "kind": KIND.name, "backend": backend, "jobs": jobs, "datasets": jobs_meta}
     write_atomic(directory / "meta.json", json.dumps(meta, indent=2, default=str) + "\n")
-    return directory, True
+    return RunResult(directory, KIND.name, n_tasks, n_run, True, unit="chunks of cells")
+
+
+KIND = FunctionKind(
+    "proxies", ProxySpec, "suite.report.proxy_report:write_proxy_report", parse_proxy_spec,
+    lambda spec, root, o: run_proxy_experiment(spec, root, backend=o.backend, jobs=o.jobs, address=o.address,
+                                               data_root=o.data_root, device=o.device or "cpu", limit=o.limit),
+    "zero-cost proxies on the benchmark's own networks: correlations and proxy search")

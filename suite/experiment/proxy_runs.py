@@ -27,12 +27,15 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import NasSuiteError
+
+if TYPE_CHECKING:
+    from ..data.benchmark import Benchmark
 
 __all__ = ["ProxyJob", "run_proxy_job", "PUBLISHED_NAMES"]
 
@@ -96,7 +99,7 @@ def _digest(settings: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
 
 
-def select_ids(job: ProxyJob, bench: Any) -> np.ndarray:
+def select_ids(job: ProxyJob, bench: Benchmark) -> np.ndarray:
     """Ids to score, ascending: all, those with published NAS-Bench-Suite-Zero scores, or a
     seeded uniform sample of ``job.archs`` cells."""
     n_total = len(bench)
@@ -148,7 +151,7 @@ def score_chunk(job_dict: dict[str, Any], key: str, ids: list[int], archs: list[
 def run_proxy_job(job: ProxyJob, results_root: str | os.PathLike[str] = "results", *, backend: str = "local",
                   jobs: int = 1, address: str | None = None, data_root: str | os.PathLike[str] | None = None,
                   cache_root: str | os.PathLike[str] | None = None, device: str = "cpu", write_cache: bool = True,
-                  replace: bool = False, max_chunks: int | None = None) -> dict[str, Any]:
+                  replace: bool = False, limit: int | None = None) -> dict[str, Any]:
     """Score (or resume scoring) ``job``; returns a summary (directory, counts, cache written).
 
     ``data_root`` is where the benchmark is read from (default: the usual search order);
@@ -159,9 +162,8 @@ def run_proxy_job(job: ProxyJob, results_root: str | os.PathLike[str] = "results
 
     from ..data.paths import EMBEDDED_DIR, write_root
     from ..proxies import PROXIES
-    from .backends import execute
     from .files import atomic_output, portable_path, provenance, write_atomic
-    from .runner import _Journal, read_journal
+    from .execution import execute_resumable
 
     unknown = [p for p in job.proxies if p not in PROXIES]
     if unknown:
@@ -175,21 +177,14 @@ def run_proxy_job(job: ProxyJob, results_root: str | os.PathLike[str] = "results
         write_atomic(directory / "settings.json", json.dumps(job.settings(), indent=2, sort_keys=True) + "\n")
     chunks = [ids[i : i + job.chunk] for i in range(0, len(ids), job.chunk)]
     keys = [f"{int(c[0])}-{int(c[-1])}" for c in chunks]
-    done = read_journal(directory / JOURNAL)
-    todo = [(k, c) for k, c in zip(keys, chunks) if k not in done]
-    if max_chunks is not None:
-        todo = todo[:max_chunks]
     job_dict = {**asdict(job), "proxies": list(job.proxies)}
-    tasks = [(job_dict, k, [int(i) for i in c], [bench.arch(int(i)) for i in c], device) for k, c in todo]
-    journal = _Journal(directory / JOURNAL)
-    try:
-        for entry in execute(backend, score_chunk, tasks, jobs=jobs, address=address):
-            journal.append(entry)
-            done[entry["key"]] = entry
-    finally:
-        journal.close()
+    tasks = [(k, (job_dict, k, [int(i) for i in c], [bench.arch(int(i)) for i in c], device))
+             for k, c in zip(keys, chunks)]
+    execution = execute_resumable(directory, None, JOURNAL, tasks, score_chunk, backend=backend, jobs=jobs,
+                                  address=address, limit=limit)
+    done = execution.done
     summary: dict[str, Any] = {"directory": directory, "archs": len(ids), "chunks": len(chunks),
-                               "chunks_run": len(todo), "complete": all(k in done for k in keys), "cache": None}
+                               "chunks_run": execution.n_run, "complete": execution.complete, "cache": None}
     if not summary["complete"]:
         return summary
     scores = _scores_frame(bench, keys, done, job.proxies)
@@ -214,7 +209,7 @@ def run_proxy_job(job: ProxyJob, results_root: str | os.PathLike[str] = "results
     return summary
 
 
-def write_columns(bench: Any, scores: pd.DataFrame, job: ProxyJob, target_root: Path, *, replace: bool,
+def write_columns(bench: Benchmark, scores: pd.DataFrame, job: ProxyJob, target_root: Path, *, replace: bool,
                   source: str) -> Path:
     """Add ``zc_<proxy>`` columns of ``scores`` to ``bench``'s cache, written under ``target_root``."""
     from ..data.cache import ColumnBlock, MetricInfo, add_columns
@@ -249,7 +244,7 @@ def write_columns(bench: Any, scores: pd.DataFrame, job: ProxyJob, target_root: 
                        note="zc_<proxy> columns: computed by `nas-suite proxies compute`.")
 
 
-def compare_with_published(bench: Any, scores: pd.DataFrame, proxies: tuple[str, ...],
+def compare_with_published(bench: Benchmark, scores: pd.DataFrame, proxies: tuple[str, ...],
                            target: str = "valid_acc") -> pd.DataFrame:
     """Per proxy, on the cells where NAS-Bench-Suite-Zero published a score: Spearman and Kendall
     between our score and theirs, and each one's Kendall τ with ``target`` (so a disagreement can
@@ -278,7 +273,7 @@ def compare_with_published(bench: Any, scores: pd.DataFrame, proxies: tuple[str,
     return pd.DataFrame(rows)
 
 
-def _scores_frame(bench: Any, keys: list[str], done: dict[str, Any], proxies: tuple[str, ...]) -> pd.DataFrame:
+def _scores_frame(bench: Benchmark, keys: list[str], done: dict[str, Any], proxies: tuple[str, ...]) -> pd.DataFrame:
     ids = [i for k in keys for i in done[k]["ids"]]
     rows = [r for k in keys for r in done[k]["rows"]]
     frame = pd.DataFrame(rows)

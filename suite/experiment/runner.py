@@ -30,16 +30,22 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import NasSuiteError
-from .files import atomic_output, provenance, write_atomic, write_config_once
+from .execution import RunResult, execute_resumable
+from .files import atomic_output, provenance, write_atomic
 from .spec import ExperimentSpec, InvalidSpec, parse_spec, to_toml
 
-__all__ = ["Cell", "plan", "run", "RunResult", "CellFailed"]
+from .kinds import FunctionKind
+
+if TYPE_CHECKING:
+    from ..data.benchmark import Benchmark
+
+__all__ = ["Cell", "KIND", "plan", "run", "RunResult", "CellFailed"]
 
 RECORDS = "records.parquet"
 TIMINGS = "timings.parquet"
@@ -66,17 +72,6 @@ class Cell:
         return f"{self.predictor}|f{self.fidelity}|n{self.train_size}|s{self.seed}"
 
 
-@dataclass(frozen=True)
-class RunResult:
-    directory: Path
-    n_cells: int
-    n_run: int  # cells computed by this call (the rest came from the journal)
-
-    @property
-    def records(self) -> pd.DataFrame:
-        return pd.read_parquet(self.directory / RECORDS)
-
-
 def _reads_curves(name: str) -> bool:
     from .. import predictors as P
 
@@ -96,10 +91,10 @@ def plan(spec: ExperimentSpec) -> list[Cell]:
 
 
 # -- the work of one cell (runs in worker processes) ------------------------------------------------------
-_BENCH_CACHE: dict[tuple[str, str, str | None], Any] = {}
+_BENCH_CACHE: dict[tuple[str, str, str | None], Benchmark] = {}
 
 
-def cached_load(benchmark: str, dataset: str, data_root: str | None) -> Any:
+def cached_load(benchmark: str, dataset: str, data_root: str | None) -> Benchmark:
     """One loaded benchmark per worker process, shared by every cell or run it executes."""
     from ..data.benchmark import load
 
@@ -109,7 +104,7 @@ def cached_load(benchmark: str, dataset: str, data_root: str | None) -> Any:
     return _BENCH_CACHE[key]
 
 
-def _bench(spec: ExperimentSpec, data_root: str | None) -> Any:
+def _bench(spec: ExperimentSpec, data_root: str | None) -> Benchmark:
     return cached_load(spec.benchmark, spec.dataset, data_root)
 
 
@@ -122,12 +117,12 @@ def _inputs(spec: ExperimentSpec, name: str, fidelity: int) -> Any:
     return inputs
 
 
-def _target(spec: ExperimentSpec, bench: Any) -> np.ndarray:
+def _target(spec: ExperimentSpec, bench: Benchmark) -> np.ndarray:
     return bench.metric(spec.target_metric, spec.target_epoch, spec.target_seed, schedule=spec.target_schedule,
                         rng=np.random.default_rng(0) if spec.target_seed == "sample" else None)
 
 
-def eligible_pool(spec: ExperimentSpec, bench: Any) -> np.ndarray:
+def eligible_pool(spec: ExperimentSpec, bench: Benchmark) -> np.ndarray:
     """Ids where the target and every input of every (predictor, fidelity) of the spec exist."""
     from .. import predictors as P
 
@@ -160,14 +155,14 @@ def cell_random_state(cell: Cell) -> int:
     return int(seq.generate_state(1, dtype=np.uint32)[0])
 
 
-def run_cell(spec_dict: dict[str, Any], cell: Cell, data_root: str | None, pool: np.ndarray) -> dict[str, Any]:
-    """Fit and score one cell; returns the journal entry. Picklable, so any backend can run it."""
+def run_cell(spec: ExperimentSpec, cell: Cell, data_root: str | None, pool: np.ndarray) -> dict[str, Any]:
+    """Fit and score one cell; returns the journal entry. Picklable (the spec is a frozen
+    dataclass), so any backend can run it."""
     import warnings
 
     from .. import predictors as P
     from ..metrics import score_all
 
-    spec = parse_spec(spec_dict, source=spec_dict["name"])
     bench = _bench(spec, data_root)
     y = _target(spec, bench)
     train, test = split(spec, pool, cell.seed, cell.train_size)
@@ -195,41 +190,6 @@ def run_cell(spec_dict: dict[str, Any], cell: Cell, data_root: str | None, pool:
             "fit_seconds": t1 - t0, "predict_seconds": t2 - t1, "pred": pred.tolist()}
 
 
-# -- journal ---------------------------------------------------------------------------------------------
-def read_journal(path: Path) -> dict[str, dict[str, Any]]:
-    """Finished cells by key; drops a final line cut short by a crash (and truncates it away)."""
-    if not path.exists():
-        return {}
-    data = path.read_bytes()
-    good_end = data.rfind(b"\n") + 1
-    if good_end < len(data):
-        with open(path, "r+b") as fh:
-            fh.truncate(good_end)
-    out: dict[str, dict[str, Any]] = {}
-    for number, line in enumerate(data[:good_end].splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-            out[entry["key"]] = entry
-        except (ValueError, KeyError, TypeError):
-            raise NasSuiteError(f"{path} line {number} is damaged; delete that line (or the file) and re-run") from None
-    return out
-
-
-class _Journal:
-    def __init__(self, path: Path) -> None:
-        self._fh = open(path, "a", encoding="utf-8")
-
-    def append(self, entry: dict[str, Any]) -> None:
-        self._fh.write(json.dumps(entry, sort_keys=True, allow_nan=True) + "\n")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-
-    def close(self) -> None:
-        self._fh.close()
-
-
 # -- the run ---------------------------------------------------------------------------------------------
 def run(
     spec: ExperimentSpec,
@@ -240,60 +200,46 @@ def run(
     address: str | None = None,
     data_root: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
-    max_cells: int | None = None,
+    limit: int | None = None,
 ) -> RunResult:
     """Run (or resume) ``spec``; returns where the results are.
 
     ``backend``: ``"local"`` (joblib processes, ``jobs`` of them; 1 = in this process),
     ``"dask"`` (an existing scheduler at ``address``) or ``"ray"`` (a cluster at ``address``,
-    or a local instance when None). ``max_cells`` stops after that many new cells (records
+    or a local instance when None). ``limit`` stops after that many new cells (records
     are then not written; re-running finishes the grid).
     """
-    from .backends import execute
-
-    directory = Path(results_root) / spec.name
-    directory.mkdir(parents=True, exist_ok=True)
-    write_config_once(directory, to_toml(spec.as_toml_dict()))
-    bench = _bench(spec, None if data_root is None else str(data_root))
+    root = None if data_root is None else str(data_root)
+    bench = _bench(spec, root)
     cells = plan(spec)
     pool = eligible_pool(spec, bench)
     for n in spec.train_sizes:  # fail before running anything if a split is impossible
         split(spec, pool, spec.seeds[0], n)
-    done = read_journal(directory / JOURNAL)
-    todo = [c for c in cells if c.key not in done]
-    if max_cells is not None:
-        todo = todo[:max_cells]
-    journal = _Journal(directory / JOURNAL)
-    spec_dict = spec.as_toml_dict()
-    root = None if data_root is None else str(data_root)
-    n_run = 0
+    directory = Path(results_root) / spec.name
+    bar = _progress(len(cells), spec.name, progress)
     try:
-        bar = _progress(len(cells), len(cells) - len(todo), spec.name, progress)
-        for entry in execute(backend, run_cell, [(spec_dict, c, root, pool) for c in todo], jobs=jobs, address=address):
-            journal.append(entry)
-            done[entry["key"]] = entry
-            n_run += 1
-            bar.update(1)
-        bar.close()
+        done = execute_resumable(directory, to_toml(spec.as_toml_dict()), JOURNAL,
+                                 [(c.key, (spec, c, root, pool)) for c in cells], run_cell, backend=backend,
+                                 jobs=jobs, address=address, limit=limit, on_result=lambda _: bar.update(1))
     finally:
-        journal.close()
-    if all(c.key in done for c in cells):
-        _write_outputs(directory, spec, cells, done, bench, pool, backend, jobs)
-    return RunResult(directory, len(cells), n_run)
+        bar.close()
+    if done.complete:
+        _write_outputs(directory, spec, cells, done.done, bench, pool, backend, jobs)
+    return RunResult(directory, KIND.name, len(cells), done.n_run, done.complete, unit="cells")
 
 
-def _progress(total: int, initial: int, name: str, enabled: bool | None) -> Any:
+def _progress(total: int, name: str, enabled: bool | None) -> Any:
     import sys
 
     from tqdm import tqdm
 
     if enabled is None:
         enabled = sys.stderr.isatty() and not os.environ.get("CI")
-    return tqdm(total=total, initial=initial, desc=name, unit="cell", disable=not enabled, leave=False)
+    return tqdm(total=total, desc=name, unit="cell", disable=not enabled, leave=False)
 
 
 def _write_outputs(directory: Path, spec: ExperimentSpec, cells: list[Cell], done: dict[str, dict[str, Any]],
-                   bench: Any, pool: np.ndarray, backend: str, jobs: int) -> None:
+                   bench: Benchmark, pool: np.ndarray, backend: str, jobs: int) -> None:
     target = spec.target_metric + ("" if spec.target_epoch is None else f"@{spec.target_epoch}")
     rows, timing = [], []
     for c in cells:
@@ -311,7 +257,7 @@ def _write_outputs(directory: Path, spec: ExperimentSpec, cells: list[Cell], don
     write_atomic(directory / META, json.dumps(_meta(spec, bench, len(cells), backend, jobs), indent=2) + "\n")
 
 
-def _predictions(spec: ExperimentSpec, cells: list[Cell], done: dict[str, dict[str, Any]], bench: Any,
+def _predictions(spec: ExperimentSpec, cells: list[Cell], done: dict[str, dict[str, Any]], bench: Benchmark,
                  pool: np.ndarray) -> pd.DataFrame:
     """Long table of every test prediction; test ids are re-derived from the (deterministic) split."""
     y = _target(spec, bench)
@@ -324,5 +270,24 @@ def _predictions(spec: ExperimentSpec, cells: list[Cell], done: dict[str, dict[s
     return pd.concat(parts, ignore_index=True)
 
 
-def _meta(spec: ExperimentSpec, bench: Any, n_cells: int, backend: str, jobs: int) -> dict[str, Any]:
-    return {"name": spec.name, "cells": n_cells, "backend": backend, "jobs": jobs, **provenance(bench)}
+def _curve_length(spec: ExperimentSpec, bench: Benchmark) -> int | None:
+    """Epochs of the target's longest schedule when a predictor reads curves (the report's x axis).
+
+    The longest observed prefix is not it (``baker-lc`` observes at most 150 of 200 epochs).
+    """
+    if not any(_reads_curves(name) for name in spec.predictors):
+        return None
+    schedules = [int(s) for s in bench.schedules(spec.target_metric) if s]
+    return max(schedules) if schedules else None
+
+
+def _meta(spec: ExperimentSpec, bench: Benchmark, n_cells: int, backend: str, jobs: int) -> dict[str, Any]:
+    return {"name": spec.name, "kind": KIND.name, "cells": n_cells, "curve_length": _curve_length(spec, bench),
+            "backend": backend, "jobs": jobs, **provenance(bench)}
+
+
+KIND = FunctionKind(
+    "predictors", ExperimentSpec, "suite.report.predictors:write_predictor_report", parse_spec,
+    lambda spec, root, o: run(spec, root, backend=o.backend, jobs=o.jobs, address=o.address, data_root=o.data_root,
+                              progress=o.progress, limit=o.limit),
+    "predictors x fidelities x train sizes x seeds on shared splits")

@@ -52,16 +52,22 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 import numpy as np
 import pandas as pd
 
 from ..errors import NasSuiteError
+from .execution import RunResult
 from .runner import cached_load
 from .spec import InvalidSpec, benchmark_of, check_keys, parse_seeds, required, to_toml
 
-__all__ = ["SearchSpec", "MethodSpec", "parse_search_spec", "run_searches", "JOURNAL"]
+from .kinds import FunctionKind
+
+if TYPE_CHECKING:
+    from ..data.benchmark import Benchmark
+
+__all__ = ["SearchSpec", "MethodSpec", "KIND", "parse_search_spec", "run_searches", "JOURNAL"]
 
 JOURNAL = "runs.jsonl"
 _TOP = {"name", "description", "kind", "benchmark", "dataset", "seeds", "objective", "budget", "efficiency", "methods"}
@@ -84,6 +90,8 @@ class MethodSpec:
 
 @dataclass(frozen=True)
 class SearchSpec:
+    kind: ClassVar[str] = "search"
+
     name: str
     benchmark: str
     dataset: str
@@ -221,7 +229,7 @@ def run_key(method: MethodSpec, seed: int) -> str:
     return f"{method.label}|seed={seed}"
 
 
-def run_one(spec_dict: dict[str, Any], method: MethodSpec, seed: int, data_root: str | None) -> dict[str, Any]:
+def run_one(spec: SearchSpec, method: MethodSpec, seed: int, data_root: str | None) -> dict[str, Any]:
     """One search run; returns its journal entry. Picklable, so any backend can run it.
 
     The run's generator is seeded with the spec seed alone, so for seed s every method sees the
@@ -231,7 +239,6 @@ def run_one(spec_dict: dict[str, Any], method: MethodSpec, seed: int, data_root:
     from ..search.efficiency import target_sets
     from ..search.oracle import objective_tables
 
-    spec = parse_search_spec(spec_dict, source=spec_dict["name"])
     bench = cached_load(spec.benchmark, spec.dataset, data_root)
     objective = spec.objective_obj()
     stop_on = None
@@ -250,38 +257,22 @@ def run_one(spec_dict: dict[str, Any], method: MethodSpec, seed: int, data_root:
 # -- the experiment ----------------------------------------------------------------------------------
 def run_searches(spec: SearchSpec, results_root: str | os.PathLike[str] = "results", *, backend: str = "local",
                  jobs: int = 1, address: str | None = None, data_root: str | os.PathLike[str] | None = None,
-                 max_runs: int | None = None) -> tuple[Path, int, int]:
-    """Run (or resume) every (method, seed); returns ``(directory, n_runs, n_run_now)``."""
-    from .backends import execute
-    from .files import write_config_once
-    from .runner import _Journal, read_journal
+                 limit: int | None = None) -> RunResult:
+    """Run (or resume) every (method, seed); ``limit`` stops after that many new runs."""
+    from .execution import execute_resumable
 
-    directory = Path(results_root) / spec.name
-    directory.mkdir(parents=True, exist_ok=True)
-    write_config_once(directory, to_toml(spec.as_toml_dict()))
     root = None if data_root is None else str(data_root)
     bench = cached_load(spec.benchmark, spec.dataset, root)
-    tasks = [(m, s) for m in spec.methods for s in spec.seeds]
-    done = read_journal(directory / JOURNAL)
-    todo = [(m, s) for m, s in tasks if run_key(m, s) not in done]
-    if max_runs is not None:
-        todo = todo[:max_runs]
-    spec_dict = spec.as_toml_dict()
-    journal = _Journal(directory / JOURNAL)
-    n_run = 0
-    try:
-        for entry in execute(backend, run_one, [(spec_dict, m, s, root) for m, s in todo], jobs=jobs, address=address):
-            journal.append(entry)
-            done[entry["key"]] = entry
-            n_run += 1
-    finally:
-        journal.close()
-    if all(run_key(m, s) in done for m, s in tasks):
-        write_outputs(directory, spec, bench, done, backend, jobs)
-    return directory, len(tasks), n_run
+    directory = Path(results_root) / spec.name
+    tasks = [(run_key(m, s), (spec, m, s, root)) for m in spec.methods for s in spec.seeds]
+    done = execute_resumable(directory, to_toml(spec.as_toml_dict()), JOURNAL, tasks, run_one, backend=backend,
+                             jobs=jobs, address=address, limit=limit)
+    if done.complete:
+        write_outputs(directory, spec, bench, done.done, backend, jobs)
+    return RunResult(directory, KIND.name, done.n_tasks, done.n_run, done.complete, unit="search runs")
 
 
-def trajectories(spec: SearchSpec, bench: Any, done: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+def trajectories(spec: SearchSpec, bench: Benchmark, done: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     """One row per query of every run, re-derived from the journalled ids and the table."""
     from ..search.oracle import Oracle, objective_tables
 
@@ -307,7 +298,7 @@ def trajectories(spec: SearchSpec, bench: Any, done: Mapping[str, Mapping[str, A
     return pd.concat(parts, ignore_index=True)
 
 
-def records(spec: SearchSpec, bench: Any, traj: pd.DataFrame) -> pd.DataFrame:
+def records(spec: SearchSpec, bench: Benchmark, traj: pd.DataFrame) -> pd.DataFrame:
     """One row per (run, target): queries to target (NaN = censored), k, |S|, the random-search expectation,
     and the run's final incumbent and spend."""
     from ..search.efficiency import random_search_expected_queries, target_label, target_sets
@@ -338,7 +329,7 @@ def records(spec: SearchSpec, bench: Any, traj: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_outputs(directory: Path, spec: SearchSpec, bench: Any, done: Mapping[str, Mapping[str, Any]],
+def write_outputs(directory: Path, spec: SearchSpec, bench: Benchmark, done: Mapping[str, Mapping[str, Any]],
                   backend: str, jobs: int) -> None:
     from .files import atomic_output, provenance, write_atomic
 
@@ -350,6 +341,13 @@ def write_outputs(directory: Path, spec: SearchSpec, bench: Any, done: Mapping[s
     for name, frame in (("trajectories.parquet", traj), ("records.parquet", recs), ("timings.parquet", timing)):
         with atomic_output(directory / name) as tmp:
             frame.to_parquet(tmp, index=False)
-    meta = {"name": spec.name, "kind": "search", "runs": len(spec.methods) * len(spec.seeds), "backend": backend,
+    meta = {"name": spec.name, "kind": KIND.name, "runs": len(spec.methods) * len(spec.seeds), "backend": backend,
             "jobs": jobs, **provenance(bench)}
     write_atomic(directory / "meta.json", json.dumps(meta, indent=2) + "\n")
+
+
+KIND = FunctionKind(
+    "search", SearchSpec, "suite.report.search_report:write_search_report", parse_search_spec,
+    lambda spec, root, o: run_searches(spec, root, backend=o.backend, jobs=o.jobs, address=o.address,
+                                       data_root=o.data_root, limit=o.limit),
+    "search strategies on a table: (method, seed) runs, anytime curves and SEG")

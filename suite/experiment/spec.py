@@ -28,21 +28,18 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, ClassVar, Mapping, Sequence
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from ..errors import NasSuiteError
+from ..errors import InvalidSpec, NasSuiteError
 
-__all__ = ["ExperimentSpec", "InvalidSpec", "load_spec", "parse_spec", "apply_overrides", "to_toml"]
+__all__ = ["ExperimentSpec", "InvalidSpec", "parse_spec", "apply_overrides", "to_toml"]
 
 
-class InvalidSpec(NasSuiteError):
-    """An experiment spec with an unknown key or a bad value (the message names it)."""
 
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
@@ -75,6 +72,8 @@ class ExperimentSpec:
             without replacement among those with every input and the target measured).
         description: free text.
     """
+
+    kind: ClassVar[str] = "predictors"
 
     name: str
     benchmark: str
@@ -111,45 +110,6 @@ class ExperimentSpec:
         out["selection"] = {"train": self.selection_train, "test": self.selection_test}
         out["params"] = {k: dict(v) for k, v in self.params.items()}
         return out
-
-
-def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> ExperimentSpec:
-    """Read a TOML spec file, apply ``key=value`` overrides, validate.
-
-    ``kind = "budget_correlation"`` specs give a :class:`suite.experiment.budgets.BudgetSpec`,
-    ``kind = "search"`` specs a :class:`suite.experiment.search_runs.SearchSpec`.
-    """
-    p = Path(path)
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidSpec(f"no experiment spec at {p}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise InvalidSpec(f"{p} is not valid TOML: {err}") from None
-    raw.setdefault("name", p.stem)
-    raw = apply_overrides(raw, overrides)
-    kind = raw.get("kind", "predictors")
-    if kind == "budget_correlation":
-        from .budgets import parse_budget_spec
-
-        return parse_budget_spec(raw, source=str(p))  # type: ignore[return-value]
-    if kind == "search":
-        from .search_runs import parse_search_spec
-
-        return parse_search_spec(raw, source=str(p))  # type: ignore[return-value]
-    if kind == "early_stopping":
-        from .early_stop_runs import parse_early_stop_spec
-
-        return parse_early_stop_spec(raw, source=str(p))  # type: ignore[return-value]
-    if kind == "proxies":
-        from .proxy_experiment import parse_proxy_spec
-
-        return parse_proxy_spec(raw, source=str(p))  # type: ignore[return-value]
-    if kind != "predictors":
-        raise InvalidSpec(f"{p}: kind must be \"predictors\" (default), \"budget_correlation\", \"search\", "
-                          f"\"early_stopping\" or \"proxies\", got {kind!r}")
-    raw = {k: v for k, v in raw.items() if k != "kind"}
-    return parse_spec(raw, source=str(p))
 
 
 def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:

@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NasSuiteError
 from .inputs import Inputs, build_features, measured_ids, proxy_metric
 from .registry import PREDICTORS, PredictorSpec
 
+if TYPE_CHECKING:
+    from ..data.benchmark import Benchmark
+
 __all__ = ["available", "spec", "make", "Inputs", "PredictorSpec", "build_features", "measured_ids", "proxy_metric"]
 
 
-def _space_params(entry: PredictorSpec, factory: Any, bench: Any) -> dict[str, Any]:
+def _space_params(entry: PredictorSpec, factory: Any, bench: Benchmark | None) -> dict[str, Any]:
     """Parameters implied by the benchmark (only those the factory accepts)."""
     if bench is None:
         return {}
@@ -53,7 +56,7 @@ def spec(name: str) -> PredictorSpec:
         raise NasSuiteError(f"unknown predictor {name!r}; available: {', '.join(PREDICTORS)}") from None
 
 
-def make(name: str, bench: Any = None, **params: Any) -> Any:
+def make(name: str, bench: Benchmark | None = None, **params: Any) -> Any:
     """A new, unfitted predictor ``name`` with the registry's defaults overridden by ``params``.
 
     ``bench`` (optional) fills in what depends on the search space: the node count of the

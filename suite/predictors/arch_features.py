@@ -9,13 +9,16 @@ length of its longest input -> output path; these are computed here for the whol
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
 
 from ..data.spaces.nb201 import EDGES, N_EDGES, OPS
 from ..errors import InvalidArchitecture, UnknownBenchmark
+
+if TYPE_CHECKING:
+    from ..data.benchmark import Benchmark
 
 __all__ = ["NB201_ARCH_FEATURES", "arch_features", "nb201_arch_features"]
 
@@ -99,14 +102,14 @@ def nb201_arch_features(archs: pd.DataFrame | np.ndarray, params: np.ndarray | N
     return np.column_stack([p, feats])
 
 
-def _nb201_from_bench(bench: Any, ids: np.ndarray) -> np.ndarray:
+def _nb201_from_bench(bench: Benchmark, ids: np.ndarray) -> np.ndarray:
     return nb201_arch_features(bench.archs.iloc[ids], params=bench.metric("params")[ids])
 
 
-_BY_BENCHMARK: dict[str, Callable[[Any, np.ndarray], np.ndarray]] = {"nb201": _nb201_from_bench}
+_BY_BENCHMARK: dict[str, Callable[[Benchmark, np.ndarray], np.ndarray]] = {"nb201": _nb201_from_bench}
 
 
-def arch_features(bench: Any, ids: np.ndarray) -> np.ndarray:
+def arch_features(bench: Benchmark, ids: np.ndarray) -> np.ndarray:
     """AP features of rows ``ids`` of a loaded benchmark, shape ``(len(ids), k)``, float64.
 
     NAS-Bench-201: ``k = 5``, columns ``params`` (millions) then :data:`NB201_ARCH_FEATURES`.

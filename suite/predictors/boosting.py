@@ -12,22 +12,12 @@ beside another busy process). Pass ``n_jobs`` for one large fit on an idle machi
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from ..errors import NasSuiteError
+from ..extras import require
 from .base import WrappedRegressor, seed_of
 
 __all__ = ["XGBoost", "LightGBM"]
-
-
-def _require(module: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise NasSuiteError(
-            f"this predictor needs {module}: pip install 'nas-suite[boost]' (installs xgboost-cpu and lightgbm)"
-        ) from None
 
 
 class XGBoost(WrappedRegressor):
@@ -56,7 +46,7 @@ class XGBoost(WrappedRegressor):
         self.random_state = random_state
 
     def _build(self, n_samples: int, n_features: int) -> Any:
-        xgb = _require("xgboost")
+        xgb = require("boost", "XGBoost", "xgboost")
         return xgb.XGBRegressor(
             n_estimators=self.n_estimators,
             learning_rate=self.learning_rate,
@@ -98,7 +88,7 @@ class LightGBM(WrappedRegressor):
         self.random_state = random_state
 
     def _build(self, n_samples: int, n_features: int) -> Any:
-        lgb = _require("lightgbm")
+        lgb = require("boost", "LightGBM", "lightgbm")
         return lgb.LGBMRegressor(
             n_estimators=self.n_estimators,
             learning_rate=self.learning_rate,

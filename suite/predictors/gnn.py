@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..extras import require
 from .base import seed_of
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -30,17 +31,12 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 __all__ = ["GCNRegressor"]
 
-_TORCH_MISSING = "gnn needs PyTorch: pip install 'nas-suite[torch]'"
 _PREDICT_BATCH = 4096  # rows per forward pass in predict: about 40 MB of activations per layer at width 144
 
 
 def _import_torch() -> Any:
     """Import torch on use, with a one-line install hint if it is missing."""
-    try:
-        import torch
-    except ImportError:
-        raise ImportError(_TORCH_MISSING) from None
-    return torch
+    return require("torch", "gnn")
 
 
 @contextmanager

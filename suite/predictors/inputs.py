@@ -14,11 +14,14 @@ where such a predictor can be trained and evaluated.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from ..errors import UnknownMetric
+
+if TYPE_CHECKING:
+    from ..data.benchmark import Benchmark
 
 __all__ = ["Inputs", "build_features", "measured_ids", "proxy_metric"]
 
@@ -66,7 +69,7 @@ class Inputs:
         return " + ".join(parts) or "(nothing)"
 
 
-def proxy_metric(bench: Any, proxy: str) -> str:
+def proxy_metric(bench: Benchmark, proxy: str) -> str:
     """The benchmark metric holding ``proxy``: the metric of that name, else ``zc_<proxy>`` (computed
     by :mod:`suite.proxies`), else ``zc_nbsz_<proxy>`` (published by NAS-Bench-Suite-Zero)."""
     for name in (proxy, f"zc_{proxy}", f"zc_nbsz_{proxy}"):
@@ -80,7 +83,7 @@ def proxy_metric(bench: Any, proxy: str) -> str:
     )
 
 
-def _curve(bench: Any, inputs: Inputs, ids: np.ndarray, train: bool) -> np.ndarray:
+def _curve(bench: Benchmark, inputs: Inputs, ids: np.ndarray, train: bool) -> np.ndarray:
     frame = bench.curves(inputs.curve_metric, ids)
     curves = frame.to_numpy(dtype=np.float64)
     epochs = np.asarray(frame.columns)
@@ -97,7 +100,7 @@ def _curve(bench: Any, inputs: Inputs, ids: np.ndarray, train: bool) -> np.ndarr
     return out
 
 
-def build_features(bench: Any, inputs: Inputs, ids: Sequence[int] | np.ndarray, *, train: bool = True) -> np.ndarray:
+def build_features(bench: Benchmark, inputs: Inputs, ids: Sequence[int] | np.ndarray, *, train: bool = True) -> np.ndarray:
     """``X`` (len(ids), d) float64 for rows ``ids`` of ``bench`` (column order: module docstring).
 
     ``train`` matters only for learning-curve models in ``"srm"`` mode (full curves to train on,
@@ -125,7 +128,7 @@ def build_features(bench: Any, inputs: Inputs, ids: Sequence[int] | np.ndarray, 
     return X
 
 
-def measured_ids(bench: Any, inputs: Inputs) -> np.ndarray:
+def measured_ids(bench: Benchmark, inputs: Inputs) -> np.ndarray:
     """Ids of the architectures whose every input (and whose whole training curve, in ``"srm"``
     mode) is measured."""
     ids = np.arange(len(bench))

@@ -2,7 +2,7 @@
 
 Reference: B. Baker, O. Gupta, R. Raskar, N. Naik, "Accelerating Neural Architecture Search using
 Performance Prediction", ICLR 2018 workshop, arXiv:1705.10823 (the seed paper of this project).
-The early-stopping rule built on these models lives in :mod:`suite.predictors.early_stopping`.
+The early-stopping rule built on these models lives in :mod:`suite.search.early_stopping.srm_rule`.
 
 Input contract shared by every estimator here
 ---------------------------------------------

@@ -1,23 +1,25 @@
 """The one list of predictors: name -> factory, family, citation and inputs.
 
-Entries are factories named by import path and resolved on use, so listing the zoo imports
-nothing heavy (no torch, XGBoost or LightGBM until a model is built). Adding a predictor is one
-module plus one line here.
+:data:`PREDICTORS` is a :class:`suite.registry.Registry` of :class:`PredictorSpec`. Factories
+are named by import path (relative to :mod:`suite.predictors`) and resolved on use, so listing
+the zoo imports nothing heavy (no torch, XGBoost or LightGBM until a model is built). Adding a
+predictor is one module plus one entry here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, ClassVar, Mapping
 
+from ..registry import Entry, Registry
 from .inputs import Inputs
 
 __all__ = ["PredictorSpec", "PREDICTORS", "ZC_PROXIES"]
 
 
 @dataclass(frozen=True)
-class PredictorSpec:
-    """One registered predictor.
+class PredictorSpec(Entry):
+    """One registered predictor (an :class:`~suite.registry.Entry`).
 
     Attributes:
         name: registry key, used in configs and tables.
@@ -31,14 +33,11 @@ class PredictorSpec:
         summary: one line for listings.
     """
 
-    name: str
+    package: ClassVar[str | None] = "suite.predictors"
+
     family: str
-    factory: str
-    citation: str
     inputs: Inputs = Inputs()
     params: Mapping[str, Any] = field(default_factory=dict)
-    extra: str | None = None
-    summary: str = ""
 
 
 ENC = Inputs(encoding="adjacency_onehot")
@@ -64,51 +63,59 @@ ZC_PROXIES: dict[str, str] = {
 }
 
 _SPECS: list[PredictorSpec] = [
-    PredictorSpec("ols", "linear", "linear:OLS", "ordinary least squares; " + BAKER17, ENC,
+    PredictorSpec("ols", "linear", ENC, factory="linear:OLS", citation="ordinary least squares; " + BAKER17,
                   summary="ordinary least squares"),
-    PredictorSpec("ridge", "linear", "linear:RidgeRegressor", "Hoerl & Kennard 1970; " + WHITE21, ENC,
+    PredictorSpec("ridge", "linear", ENC, factory="linear:RidgeRegressor",
+                  citation="Hoerl & Kennard 1970; " + WHITE21,
                   summary="L2-penalised least squares on standardised inputs"),
-    PredictorSpec("rf", "tree", "forest:RandomForest", "Breiman 2001; " + WHITE21, ENC,
+    PredictorSpec("rf", "tree", ENC, factory="forest:RandomForest", citation="Breiman 2001; " + WHITE21,
                   summary="random forest"),
-    PredictorSpec("nusvr", "kernel", "svr:NuSVRRegressor", "Schölkopf et al. 2000; " + BAKER17, ENC,
+    PredictorSpec("nusvr", "kernel", ENC, factory="svr:NuSVRRegressor",
+                  citation="Schölkopf et al. 2000; " + BAKER17,
                   summary="ν-SVR (RBF; kernel='linear' for the linear one) on standardised inputs"),
-    PredictorSpec("xgb", "boosting", "boosting:XGBoost", "Chen & Guestrin, KDD 2016; " + WHITE21, ENC,
+    PredictorSpec("xgb", "boosting", ENC, factory="boosting:XGBoost",
+                  citation="Chen & Guestrin, KDD 2016; " + WHITE21,
                   extra="boost", summary="XGBoost gradient-boosted trees"),
-    PredictorSpec("lgb", "boosting", "boosting:LightGBM", "Ke et al., NeurIPS 2017; " + WHITE21, ENC,
+    PredictorSpec("lgb", "boosting", ENC, factory="boosting:LightGBM",
+                  citation="Ke et al., NeurIPS 2017; " + WHITE21,
                   extra="boost", summary="LightGBM gradient-boosted trees"),
-    PredictorSpec("gp", "bayesian", "gp:GaussianProcess", "Rasmussen & Williams 2006; " + WHITE21, ENC,
+    PredictorSpec("gp", "bayesian", ENC, factory="gp:GaussianProcess",
+                  citation="Rasmussen & Williams 2006; " + WHITE21,
                   summary="Gaussian process, Matérn-5/2 kernel"),
-    PredictorSpec("mlp", "neural", "mlp:MLP", WHITE21, ENC, summary="multi-layer perceptron"),
-    PredictorSpec("bananas", "neural", "mlp:BananasEnsemble",
-                  'White, Neiswanger & Savani, "BANANAS", AAAI 2021', PATH,
+    PredictorSpec("mlp", "neural", ENC, factory="mlp:MLP", citation=WHITE21, summary="multi-layer perceptron"),
+    PredictorSpec("bananas", "neural", PATH, factory="mlp:BananasEnsemble",
+                  citation='White, Neiswanger & Savani, "BANANAS", AAAI 2021',
                   summary="ensemble of MLPs on the path encoding"),
-    PredictorSpec("gnn", "graph", "gnn:GCNRegressor",
-                  'Wen et al., "Neural Predictor for Neural Architecture Search", ECCV 2020', GRAPH,
+    PredictorSpec("gnn", "graph", GRAPH, factory="gnn:GCNRegressor",
+                  citation='Wen et al., "Neural Predictor for Neural Architecture Search", ECCV 2020',
                   extra="torch", summary="graph convolutional regressor (Neural Predictor style)"),
-    PredictorSpec("srm", "learning_curve", "lcurve:SequentialRegressionModel", BAKER17,
+    PredictorSpec("srm", "learning_curve",
                   Inputs(encoding=None, curve_epochs=50, curve_mode="srm", arch_features=True),
+                  factory="lcurve:SequentialRegressionModel", citation=BAKER17,
                   summary="Baker's sequential regression models on curve + architecture features"),
-    PredictorSpec("last_seen", "learning_curve", "lcurve:LastSeenValue", BAKER17,
-                  Inputs(encoding=None, curve_epochs=50, curve_mode="srm"),
+    PredictorSpec("last_seen", "learning_curve", Inputs(encoding=None, curve_epochs=50, curve_mode="srm"),
+                  factory="lcurve:LastSeenValue", citation=BAKER17,
                   summary="last observed value of the learning curve"),
-    PredictorSpec("pow3", "learning_curve", "lcurve:CurveExtrapolation",
-                  "Domhan, Springenberg & Hutter, IJCAI 2015 (pow3 curve model)",
-                  Inputs(encoding=None, curve_epochs=50, curve_mode="srm"),
+    PredictorSpec("pow3", "learning_curve", Inputs(encoding=None, curve_epochs=50, curve_mode="srm"),
+                  factory="lcurve:CurveExtrapolation",
+                  citation="Domhan, Springenberg & Hutter, IJCAI 2015 (pow3 curve model)",
                   summary="per-curve parametric (pow3) extrapolation"),
-    PredictorSpec("params", "baseline", "proxy:ProxyScore", "parameter count; " + SUITE_ZERO,
-                  Inputs(encoding=None, proxies=("params",)), summary="rank by number of parameters"),
-    PredictorSpec("flops", "baseline", "proxy:ProxyScore", "FLOPs; " + SUITE_ZERO,
-                  Inputs(encoding=None, proxies=("flops",)), summary="rank by FLOPs"),
+    PredictorSpec("params", "baseline", Inputs(encoding=None, proxies=("params",)), factory="proxy:ProxyScore",
+                  citation="parameter count; " + SUITE_ZERO, summary="rank by number of parameters"),
+    PredictorSpec("flops", "baseline", Inputs(encoding=None, proxies=("flops",)), factory="proxy:ProxyScore",
+                  citation="FLOPs; " + SUITE_ZERO, summary="rank by FLOPs"),
     *[
-        PredictorSpec(name, "zero_cost", "proxy:ProxyScore", cite + "; scores: " + SUITE_ZERO,
-                      Inputs(encoding=None, proxies=(f"nbsz_{name}",)),
+        PredictorSpec(name, "zero_cost", Inputs(encoding=None, proxies=(f"nbsz_{name}",)),
+                      factory="proxy:ProxyScore", citation=cite + "; scores: " + SUITE_ZERO,
                       summary=f"zero-cost proxy {name} (published NAS-Bench-Suite-Zero scores)")
         for name, cite in ZC_PROXIES.items()
     ],
-    PredictorSpec("hybrid", "hybrid", "hybrid:HybridRegressor", WHITE21 + ' ("OMNI")',
+    PredictorSpec("hybrid", "hybrid",
                   Inputs(encoding="adjacency_onehot",
                          proxies=("nbsz_synflow", "nbsz_jacov", "nbsz_nwot", "flops", "params")),
+                  factory="hybrid:HybridRegressor", citation=WHITE21 + ' ("OMNI")',
                   summary="any regressor on encoding + zero-cost proxies (+ curve prefix)"),
 ]
 
-PREDICTORS: dict[str, PredictorSpec] = {spec.name: spec for spec in _SPECS}
+#: name -> :class:`PredictorSpec`, in listing order
+PREDICTORS: Registry[PredictorSpec] = Registry("predictor", _SPECS)

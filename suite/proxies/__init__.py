@@ -1,7 +1,8 @@
 """Zero-cost proxies computed on real cell networks (needs the ``torch`` extra).
 
-One module per proxy, listed in :data:`PROXIES` by import path and imported on first use, so
-``import suite.proxies`` imports neither torch nor any proxy. Every proxy module exposes
+One module per proxy, listed in the registry :data:`PROXIES` by the import path of its ``score``
+and imported on first use, so ``import suite.proxies`` imports neither torch nor any proxy. Every
+proxy module exposes
 
 * ``score(network, batch, *, rng) -> float``: ``network`` a ``torch.nn.Module`` returning logits,
   ``batch = (images, labels)`` with images float32 ``(N, C, H, W)`` already normalised and labels
@@ -24,28 +25,14 @@ minibatches of 32 training images; the proxies themselves take whatever batch th
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from ..errors import NasSuiteError
+from ..registry import Entry, Registry
 
 __all__ = ["PROXIES", "UnknownProxy", "available", "citation", "score"]
-
-#: proxy name -> module path (imported on use)
-PROXIES: dict[str, str] = {
-    "naswot": "suite.proxies.naswot",
-    "jacov": "suite.proxies.jacov",
-    "synflow": "suite.proxies.synflow",
-    "snip": "suite.proxies.snip",
-    "grasp": "suite.proxies.grasp",
-    "grad_norm": "suite.proxies.grad_norm",
-    "fisher": "suite.proxies.fisher",
-    "params": "suite.proxies.params",
-    "flops": "suite.proxies.flops",
-}
 
 
 class UnknownProxy(NasSuiteError, KeyError):
@@ -55,20 +42,68 @@ class UnknownProxy(NasSuiteError, KeyError):
         return str(self.args[0]) if self.args else "unknown proxy"
 
 
+def _proxy(name: str, citation: str, summary: str) -> Entry:
+    return Entry(name, factory=f"suite.proxies.{name}:score", citation=citation, summary=summary, extra="torch")
+
+
+#: proxy name -> :class:`~suite.registry.Entry` whose factory is the module's ``score`` (imported
+#: on use); each citation is the module's ``CITATION``, verbatim.
+PROXIES: Registry[Entry] = Registry("zero-cost proxy", [
+    _proxy("naswot",
+           'Mellor, Turner, Storkey & Crowley, "Neural Architecture Search without Training", ICML 2021, '
+           "Section 3, Eq. 2 (log|K_H| of the ReLU binary-code kernel)",
+           "NASWOT: log-determinant of the binary-code kernel of the ReLU activations"),
+    _proxy("jacov",
+           'Mellor, Turner, Storkey & Crowley, "Neural Architecture Search without Training", '
+           "arXiv:2006.04647v1 (2020), Section 3, Eq. 2 (Jacobian covariance score); as a proxy "
+           'Abdelfattah et al., "Zero-Cost Proxies for Lightweight NAS", ICLR 2021',
+           "Jacobian covariance: how decorrelated the input gradients of different images are"),
+    _proxy("synflow",
+           'Tanaka, Kunin, Yamins & Ganguli, "Pruning neural networks without any data by iteratively '
+           'conserving synaptic flow", NeurIPS 2020, Section 6 (R = 1^T prod|θ| 1, S = ∂R/∂θ ⊙ θ); '
+           'as a NAS proxy Abdelfattah, Mehrotra, Dudziak & Lane, "Zero-Cost Proxies for Lightweight NAS", '
+           "ICLR 2021, Section 3",
+           "SynFlow: data-free synaptic saliency of the linearised network"),
+    _proxy("snip",
+           'Lee, Ajanthan & Torr, "SNIP: Single-shot Network Pruning based on Connection Sensitivity", '
+           'ICLR 2019, Section 4.1 (connection sensitivity); as a NAS proxy Abdelfattah et al., "Zero-Cost Proxies for '
+           'Lightweight NAS", ICLR 2021, Section 3',
+           "SNIP: connection sensitivity summed over the network"),
+    _proxy("grasp",
+           'Wang, Zhang & Grosse, "Picking Winning Tickets Before Training by Preserving Gradient Flow", '
+           'ICLR 2020, Section 4 (S(-θ) = -θ ⊙ Hg); as a NAS proxy Abdelfattah et al., "Zero-Cost Proxies '
+           'for Lightweight NAS", ICLR 2021, Section 3',
+           "GraSP: how removing each weight would change the gradient flow"),
+    _proxy("grad_norm",
+           'Abdelfattah, Mehrotra, Dudziak & Lane, "Zero-Cost Proxies for Lightweight NAS", ICLR 2021, '
+           "Section 3 (grad_norm: sum of the layers' gradient Euclidean norms)",
+           "gradient norm: how large the loss gradients of the layers are at initialisation"),
+    _proxy("fisher",
+           'Theis, Korshunova, Tejani & Huszár, "Faster gaze prediction with dense networks and Fisher '
+           'pruning", arXiv:1801.05787 (2018); Turner et al., "BlockSwap", ICLR 2020; as a NAS '
+           'proxy Abdelfattah et al., "Zero-Cost Proxies for Lightweight NAS", ICLR 2021, Section 3',
+           "Fisher: estimated loss increase from removing each output channel, summed over the network"),
+    _proxy("params",
+           'Dong & Yang, "NAS-Bench-201: Extending the Scope of Reproducible Neural Architecture Search", '
+           "ICLR 2020 (parameters in millions); as a baseline proxy Krishnakumar et al., "
+           '"NAS-Bench-Suite-Zero", NeurIPS 2022 Datasets and Benchmarks',
+           "parameter count, a baseline proxy"),
+    _proxy("flops",
+           'Dong & Yang, "NAS-Bench-201: Extending the Scope of Reproducible Neural Architecture Search", '
+           "ICLR 2020 (FLOPs in millions of multiply-accumulates of conv and linear layers); as a baseline "
+           'proxy Krishnakumar et al., "NAS-Bench-Suite-Zero", NeurIPS 2022 Datasets and Benchmarks',
+           "FLOPs, a baseline proxy: multiply-accumulates of one forward of one image, in millions"),
+], error=UnknownProxy, sort=True)
+
+
 def available() -> list[str]:
     """Registered proxy names, sorted."""
-    return sorted(PROXIES)
-
-
-def _module(name: str) -> ModuleType:
-    if name not in PROXIES:
-        raise UnknownProxy(f"unknown zero-cost proxy {name!r}; choose one of {', '.join(available())}")
-    return importlib.import_module(PROXIES[name])
+    return PROXIES.available()
 
 
 def citation(name: str) -> str:
-    """Where proxy ``name``'s definition comes from (imports its module, hence torch)."""
-    return _module(name).CITATION
+    """Where proxy ``name``'s definition comes from (paper, venue, section or equation)."""
+    return PROXIES.spec(name).citation
 
 
 def score(name: str, network: Any, batch: tuple[Any, Any], *, rng: np.random.Generator) -> float:
@@ -78,4 +113,4 @@ def score(name: str, network: Any, batch: tuple[Any, Any], *, rng: np.random.Gen
         UnknownProxy: ``name`` is not in :data:`PROXIES`.
         ValueError: the batch or network does not fit the proxy (the message says how).
     """
-    return float(_module(name).score(network, batch, rng=rng))
+    return float(PROXIES.load(name)(network, batch, rng=rng))

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["PALETTE", "predicted_vs_true", "correlation_vs_train_size", "budget_heatmap", "metric_vs_fidelity", "new_axes", "save"]
+__all__ = ["PALETTE", "predicted_vs_true", "correlation_vs_train_size", "budget_heatmap", "metric_vs_fidelity", "new_axes", "finish", "save"]
 
 #: Okabe & Ito (2008), readable with every common colour-vision deficiency
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -55,7 +55,7 @@ def correlation_vs_train_size(summary: pd.DataFrame, metric: str = "kendall", ax
     ax.set_ylabel({"kendall": "Kendall τ", "spearman": "Spearman ρ", "pearson": "Pearson r", "r2": "R²"}.get(metric, metric))
     ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
     ax.legend(frameon=False, ncols=2 if series["label"].nunique() > 4 else 1, fontsize=_STYLE["legend.fontsize"])
-    return _finish(ax)
+    return finish(ax)
 
 
 def metric_vs_fidelity(summary: pd.DataFrame, metric: str = "r2", total_epochs: int | None = None, ax: Any = None) -> Any:
@@ -88,7 +88,7 @@ def metric_vs_fidelity(summary: pd.DataFrame, metric: str = "r2", total_epochs: 
     ax.set_ylabel({"r2": "R²"}.get(metric, metric))
     ax.grid(True, linewidth=0.4, alpha=0.5)
     ax.legend(frameon=False, fontsize=_STYLE["legend.fontsize"])
-    return _finish(ax)
+    return finish(ax)
 
 
 def predicted_vs_true(predictions: pd.DataFrame, ax: Any = None, title: str | None = None) -> Any:
@@ -105,7 +105,7 @@ def predicted_vs_true(predictions: pd.DataFrame, ax: Any = None, title: str | No
     if title:
         ax.set_title(title, fontsize=_STYLE["axes.titlesize"])
     ax.grid(True, linewidth=0.4, alpha=0.5)
-    return _finish(ax)
+    return finish(ax)
 
 
 def budget_heatmap(matrix: pd.DataFrame, ax: Any = None, annotate: bool | None = None) -> Any:
@@ -126,10 +126,10 @@ def budget_heatmap(matrix: pd.DataFrame, ax: Any = None, annotate: bool | None =
     bar = ax.figure.colorbar(image, ax=ax, shrink=0.85)
     bar.set_label("Spearman ρ", fontsize=_STYLE["axes.labelsize"])
     bar.ax.tick_params(labelsize=_STYLE["ytick.labelsize"])
-    return _finish(ax)
+    return finish(ax)
 
 
-def _finish(ax: Any) -> Any:
+def finish(ax: Any) -> Any:
     """Apply the text sizes of the house style (rc_context only covers figure creation)."""
     ax.tick_params(labelsize=_STYLE["xtick.labelsize"])
     ax.xaxis.label.set_size(_STYLE["axes.labelsize"])

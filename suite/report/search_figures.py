@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .figures import MARKERS, PALETTE, _finish, new_axes
+from .figures import MARKERS, PALETTE, finish, new_axes
 
 __all__ = ["queries_to_target_bars", "anytime_curves", "seg_vs_subset_size"]
 
@@ -41,7 +41,7 @@ def queries_to_target_bars(seg: pd.DataFrame, ax: Any = None) -> Any:
     ax.set_ylabel("queries to target")
     ax.grid(True, axis="y", which="major", linewidth=0.4, alpha=0.5)
     ax.legend(frameon=False, fontsize=6, ncols=2 if len(labels) > 3 else 1)
-    return _finish(ax)
+    return finish(ax)
 
 
 def anytime_curves(curves: pd.DataFrame, value: str = "incumbent_test", axis: str = "t", ax: Any = None,
@@ -71,7 +71,7 @@ def anytime_curves(curves: pd.DataFrame, value: str = "incumbent_test", axis: st
                              "regret": "test regret (%)"}.get(value, value))
     ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
     ax.legend(frameon=False, fontsize=6)
-    return _finish(ax)
+    return finish(ax)
 
 
 def seg_vs_subset_size(seg: pd.DataFrame, target: str, group: str = "selector", ax: Any = None) -> Any:
@@ -112,4 +112,4 @@ def seg_vs_subset_size(seg: pd.DataFrame, target: str, group: str = "selector", 
     ax.set_ylabel(f"sample-efficiency gain ({target})")
     ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
     ax.legend(frameon=False, fontsize=6)
-    return _finish(ax)
+    return finish(ax)

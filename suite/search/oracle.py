@@ -12,12 +12,15 @@ each query) is known exactly afterwards.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import NasSuiteError
+
+if TYPE_CHECKING:
+    from ..data.benchmark import Benchmark
 
 __all__ = ["Objective", "Budget", "Oracle", "BudgetExhausted"]
 
@@ -83,7 +86,7 @@ class _Tables:
     pool: np.ndarray
 
 
-def objective_tables(bench: Any, objective: Objective, rng: np.random.Generator | None = None) -> _Tables:
+def objective_tables(bench: Benchmark, objective: Objective, rng: np.random.Generator | None = None) -> _Tables:
     """Per-architecture arrays for one search run; ``pool`` = ids where all of them are finite."""
     kw: dict[str, Any] = {"schedule": objective.schedule}
     if objective.noise == "sample":
@@ -116,7 +119,7 @@ class Oracle:
     need not search on after its hardest target).
     """
 
-    def __init__(self, bench: Any, objective: Objective, budget: Budget, rng: np.random.Generator,
+    def __init__(self, bench: Benchmark, objective: Objective, budget: Budget, rng: np.random.Generator,
                  *, tables: _Tables | None = None, stop_on: np.ndarray | None = None) -> None:
         self.bench = bench
         self.objective = objective

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from ..selection import SearchHistory
 from ..selection import make as make_selector
 from .base import Searcher
 from .oracle import Oracle, SearchResult
+
+if TYPE_CHECKING:
+    from ..data.benchmark import Benchmark
 
 
 class PredictorSearch(Searcher):
@@ -115,7 +118,7 @@ class PredictorSearch(Searcher):
 class _LazyGenome:
     """The space's genome, built on first use (only mutation-based selectors need it)."""
 
-    def __init__(self, bench: Any) -> None:
+    def __init__(self, bench: Benchmark) -> None:
         self._bench = bench
         self._genome: Any = None
 

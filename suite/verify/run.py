@@ -43,12 +43,16 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 import pandas as pd
 
 from ..errors import NasSuiteError, SourceFormatError
+
+if TYPE_CHECKING:
+    from ..data.benchmark import Benchmark
+    from ..experiment.execution import Journal
 
 __all__ = ["run_verification", "default_image_root", "JOURNAL", "RECORDS", "CURVES", "META", "REPORT"]
 
@@ -104,7 +108,7 @@ def _default_name(benchmark: str, dataset: str, schedule: int, n_archs: int, see
     return name
 
 
-def _recorded_params(bench: Any, metrics: tuple[str, ...]) -> np.ndarray | None:
+def _recorded_params(bench: Benchmark, metrics: tuple[str, ...]) -> np.ndarray | None:
     """The table's parameter counts as floats (NaN where unrecorded), from the first metric present."""
     for name in metrics:
         if name in bench.metrics:
@@ -199,8 +203,8 @@ def run_verification(
     Resumable: cells already in the journal are not trained again.
     """
     from ..data.benchmark import load
-    from ..experiment.files import atomic_output, portable_path, provenance, write_atomic, write_config_once
-    from ..experiment.runner import _Journal, read_journal
+    from ..experiment.files import atomic_output, portable_path, provenance, write_atomic
+    from ..experiment.execution import Journal, pin_config
     from ..experiment.spec import to_toml
     from .protocols import protocol_for
     from .report import write_report
@@ -221,18 +225,20 @@ def run_verification(
               "n_archs": int(n_archs), "seed": int(seed), "epochs": int(epochs or protocol.epochs),
               "n_train": int(n_train) if n_train is not None else "all", "n_eval": int(n_eval) if n_eval is not None else "default",
               "images": {"train": train_root.name, "test": test_root.name}}
-    write_config_once(directory, to_toml(config))
+    pin_config(directory, to_toml(config))
 
     ids = stratified_cells(bench, n_archs, metric=protocol.table_metric, schedule=schedule, seed=seed)
     table = bench.metric(protocol.table_metric, schedule=schedule)
     recorded = _recorded_params(bench, protocol.params_metrics)
     plan = _plan_data(protocol, bench.dataset, train_root, test_root, seed, n_train, n_eval)
 
-    done = read_journal(directory / JOURNAL)
+    journal = Journal(directory / JOURNAL)
+    done = journal.read()
     todo = [int(i) for i in ids if str(int(i)) not in done]
     if todo:
-        _train_cells(todo, bench, protocol, plan, table, recorded, directory / JOURNAL, done, seed=seed,
-                     device=device, epochs=epochs, amp=amp, progress=progress, journal_cls=_Journal)
+        with journal:
+            _train_cells(todo, bench, protocol, plan, table, recorded, journal, done, seed=seed,
+                         device=device, epochs=epochs, amp=amp, progress=progress)
 
     records, curves = _tables([done[str(int(i))] for i in ids])
     for fname, frame in ((RECORDS, records), (CURVES, curves)):
@@ -270,9 +276,9 @@ def run_verification(
     return directory
 
 
-def _train_cells(todo: list[int], bench: Any, protocol: Any, plan: dict[str, Any], table: np.ndarray,
-                 recorded: np.ndarray | None, journal_path: Path, done: dict[str, Any], *, seed: int, device: str,
-                 epochs: int | None, amp: bool | None, progress: Callable[[str], None] | None, journal_cls: Any) -> None:
+def _train_cells(todo: list[int], bench: Benchmark, protocol: Any, plan: dict[str, Any], table: np.ndarray,
+                 recorded: np.ndarray | None, journal: Journal, done: dict[str, Any], *, seed: int, device: str,
+                 epochs: int | None, amp: bool | None, progress: Callable[[str], None] | None) -> None:
     """Decode the images once, put them on the device, train every cell of ``todo`` in turn."""
     from .data import DeviceDataset, load_split, normalisation_for
     from .train import build_network, derive_seed, train_cell
@@ -285,32 +291,27 @@ def _train_cells(todo: list[int], bench: Any, protocol: Any, plan: dict[str, Any
                                              padding=protocol.padding(dataset))
     eval_data = DeviceDataset.from_imageset(eval_set, mean=mean, std=std, device=device, padding=0)
     del train_set, eval_set
-    journal = journal_cls(journal_path)
-    try:
-        for k, cell in enumerate(todo, 1):
-            arch = bench.arch(cell)
-            cell_seed = derive_seed(seed, cell)
-            network = build_network(bench.name, arch, dataset=dataset, seed=cell_seed)
-            count = None if recorded is None or not np.isfinite(recorded[cell]) else int(recorded[cell])
-            result = train_cell(network, protocol, train_data, eval_data, seed=cell_seed, device=device,
-                                epochs=epochs, amp=amp, recorded_params=count, cell=cell, dataset=dataset)
-            entry = {
-                "key": str(cell), "id": cell, "arch": str(arch), "table_acc": float(table[cell]),
-                "retrained_acc": result["test_acc"], "test_loss": result["test_loss"], "params": result["params"],
-                "table_params": count, "params_note": result["params_note"], "seconds": result["seconds"],
-                "train_seconds": result["train_seconds"], "images_per_s": result["images_per_second"],
-                "device": result["device"], "amp": result["amp"], "epochs": result["epochs"],
-                "n_train": result["n_train"], "n_eval": result["n_test"], "train_loss": result["train_loss"],
-                "train_acc": result["train_acc"], "train_source": train_data.source, "eval_source": eval_data.source,
-                "lossy": bool(train_data.lossy or eval_data.lossy),
-            }
-            journal.append(entry)
-            done[entry["key"]] = entry
-            if progress is not None:
-                progress(f"[{k}/{len(todo)}] cell {cell}: table {entry['table_acc']:.2f}%, re-trained "
-                         f"{entry['retrained_acc']:.2f}%, {entry['seconds']:.1f} s, {entry['images_per_s']:.0f} images/s")
-    finally:
-        journal.close()
+    for k, cell in enumerate(todo, 1):
+        arch = bench.arch(cell)
+        cell_seed = derive_seed(seed, cell)
+        network = build_network(bench.name, arch, dataset=dataset, seed=cell_seed)
+        count = None if recorded is None or not np.isfinite(recorded[cell]) else int(recorded[cell])
+        result = train_cell(network, protocol, train_data, eval_data, seed=cell_seed, device=device,
+                            epochs=epochs, amp=amp, recorded_params=count, cell=cell, dataset=dataset)
+        entry = {
+            "key": str(cell), "id": cell, "arch": str(arch), "table_acc": float(table[cell]),
+            "retrained_acc": result["test_acc"], "test_loss": result["test_loss"], "params": result["params"],
+            "table_params": count, "params_note": result["params_note"], "seconds": result["seconds"],
+            "train_seconds": result["train_seconds"], "images_per_s": result["images_per_second"],
+            "device": result["device"], "amp": result["amp"], "epochs": result["epochs"],
+            "n_train": result["n_train"], "n_eval": result["n_test"], "train_loss": result["train_loss"],
+            "train_acc": result["train_acc"], "train_source": train_data.source, "eval_source": eval_data.source,
+            "lossy": bool(train_data.lossy or eval_data.lossy),
+        }
+        done[entry["key"]] = journal.append(entry)
+        if progress is not None:
+            progress(f"[{k}/{len(todo)}] cell {cell}: table {entry['table_acc']:.2f}%, re-trained "
+                     f"{entry['retrained_acc']:.2f}%, {entry['seconds']:.1f} s, {entry['images_per_s']:.0f} images/s")
 
 
 def _tables(entries: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame]:

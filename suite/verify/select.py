@@ -9,16 +9,19 @@ the table as a whole. :func:`stratified_cells` instead stratifies over the accur
 from __future__ import annotations
 
 import zlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import NasSuiteError
 
+if TYPE_CHECKING:
+    from ..data.benchmark import Benchmark
+
 __all__ = ["stratified_cells"]
 
 
-def stratified_cells(bench: Any, n: int, *, metric: str, schedule: int | None, seed: int,
+def stratified_cells(bench: Benchmark, n: int, *, metric: str, schedule: int | None, seed: int,
                      bins: str = "width") -> np.ndarray:
     """``n`` distinct cell ids, one per accuracy stratum, ordered from the lowest stratum up.
 

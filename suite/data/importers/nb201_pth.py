@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ...errors import CorruptRecord, NasSuiteError, SourceFormatError, UnsafePickle
+from ...extras import install_hint, require
 from ..cache import source_entry
 from .nb201_records import RecordTables, archs_table, canonical_datasets, write_caches
 
@@ -131,17 +132,12 @@ def load_torch_file(path: Path) -> Any:
     The weights-only allow-list is widened by NumPy numeric scalars only (``np.float64`` etc.,
     which the official files use for parameter counts); the official files hold no tensors.
     """
-    try:
-        import torch
-    except ImportError:
-        raise NasSuiteError(
-            f"reading {path.name} needs PyTorch, an optional dependency: pip install \"nas-suite[torch]\""
-        ) from None
+    torch = require("torch", f"reading {path.name}")
     version = tuple(int(p) for p in re.findall(r"\d+", torch.__version__)[:2])
     if version < _MIN_TORCH:
         raise NasSuiteError(
             f"reading {path.name} safely needs PyTorch >= {'.'.join(map(str, _MIN_TORCH))} (its weights_only "
-            f"loader with named safe globals); found {torch.__version__}: pip install -U \"nas-suite[torch]\""
+            f"loader with named safe globals); found {torch.__version__}: {install_hint('torch')}"
         )
     try:
         with torch.serialization.safe_globals(_numpy_scalar_globals()):

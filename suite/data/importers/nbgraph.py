@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import NasSuiteError, SourceFormatError
+from ...extras import install_hint
 from ..cache import CacheWriter, MetricInfo, source_entry
 from ..registry import GRAPH_CITATION, benchmark_spec
 from ..safe_pickle import load_pickle
@@ -62,7 +63,7 @@ def package_light_dir() -> Path:
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise SourceFormatError(
-            "the nas-bench-graph package is not installed; `pip install nas-bench-graph==1.4.0` "
+            f"the nas-bench-graph package is not installed; {install_hint('graph')} "
             "or point the importer at a directory of its light/*.bench files"
         )
     return Path(list(spec.submodule_search_locations)[0]) / "light"

@@ -26,16 +26,29 @@ Entry point
     Spearman/Kendall between the value at each budget and the final one (why stopping works);
     ``rung_budgets(table, eta=3)`` lists the budgets Hyperband uses.
 
+Methods
+-------
+Each method is an :class:`EarlyStoppingMethod` class (``name``, ``citation``, ``description``,
+``run(table, rng, *, n_archs, max_cost, srm_seed, settings)``) with one line in the registry
+:data:`METHODS` (:mod:`.methods`, a :class:`suite.registry.Registry`); the runner calls
+``METHODS.make(name).run(...)`` and never branches on names.
+
 Building blocks
 ---------------
+Imports run one way, each layer only from the ones before it: ``tables``; ``accounting``;
+``halving``, ``srm_rule``; ``hyperband``, ``sequential``; ``methods``; ``runner``.
+
 * :mod:`.tables` — :class:`BudgetTable` (what is observed and paid), :func:`curve_table` (one
   run's learning curve: resumable), :func:`schedule_table` (separate runs per schedule, e.g.
-  NB-101's 4/12/36/108 epochs), :func:`curve_ids`.
-* :mod:`.accounting` — cost model (``train_time * e / S``; resuming pays only the extra epochs,
-  ``resume=True`` as in BOHB/HpBandSter), :class:`Ledger`, :class:`Stream`.
+  NB-101's 4/12/36/108 epochs), :func:`curve_ids`, :func:`epoch_cost` (``train_time * e / S``).
+* :mod:`.accounting` — pricing of steps (resuming pays only the extra epochs, ``resume=True``
+  as in BOHB/HpBandSter), :class:`Ledger`, :class:`Stream`.
 * :mod:`.halving` — :func:`successive_halving`, :func:`halving_schedule`.
 * :mod:`.hyperband` — :func:`hyperband`, :func:`hyperband_schedule` (Li et al.'s brackets).
-* :mod:`.srm_rule` / :mod:`.random_search` — Baker et al.'s rule in random search and Hyperband.
+* :mod:`.srm_rule` — Baker et al.'s rule (:func:`should_stop`, :func:`prob_not_better`), its SRM,
+  :class:`SRMRule` for random search and :class:`SRMRanker` for Hyperband.
+* :mod:`.sequential` — :func:`random_search` on the budget axis (full training or the SRM
+  rule); why it is not :class:`suite.search.random_search.RandomSearch` is said there.
 
 Data caveat: per-epoch curves of NB-201 exist for cells 0-199 only in the embedded cache, so
 by default the candidate pool is those 200 cells (:func:`curve_ids`); importing the official
@@ -50,17 +63,18 @@ NATS archive gives every cell a curve, and ``candidates=`` then selects any subs
 
 from __future__ import annotations
 
-from .accounting import Ledger, Stream, epoch_cost, step_cost
+from .accounting import Ledger, Stream, step_cost
 from .halving import HalvingResult, halving_schedule, successive_halving
-from .hyperband import hyperband, hyperband_schedule
-from .random_search import random_search
-from .runner import METHODS, EarlyStoppingRun, budget_rank_correlation, compare, rung_budgets, run_early_stopping
-from .srm_rule import SRMRanker, SRMRule
-from .tables import BudgetTable, curve_ids, curve_table, schedule_table
+from .hyperband import hyperband, hyperband_columns, hyperband_schedule
+from .methods import METHODS, EarlyStoppingMethod, Settings
+from .runner import EarlyStoppingRun, budget_rank_correlation, compare, rung_budgets, run_early_stopping
+from .sequential import random_search
+from .srm_rule import SRMRanker, SRMRule, prob_not_better, should_stop
+from .tables import BudgetTable, curve_ids, curve_table, epoch_cost, schedule_table
 
 __all__ = [
-    "METHODS", "BudgetTable", "EarlyStoppingRun", "HalvingResult", "Ledger", "SRMRanker", "SRMRule", "Stream",
-    "budget_rank_correlation", "compare", "curve_ids", "curve_table", "epoch_cost", "halving_schedule", "hyperband",
-    "hyperband_schedule", "random_search", "rung_budgets", "run_early_stopping", "schedule_table", "step_cost",
-    "successive_halving",
+    "METHODS", "BudgetTable", "EarlyStoppingMethod", "EarlyStoppingRun", "HalvingResult", "Ledger", "SRMRanker",
+    "SRMRule", "Settings", "Stream", "budget_rank_correlation", "compare", "curve_ids", "curve_table", "epoch_cost",
+    "halving_schedule", "hyperband", "hyperband_columns", "hyperband_schedule", "prob_not_better", "random_search",
+    "rung_budgets", "run_early_stopping", "schedule_table", "should_stop", "step_cost", "successive_halving",
 ]

@@ -7,7 +7,7 @@ trajectory are read off the log afterwards, so every method is accounted identic
 Pricing (``cost`` of a :class:`~.tables.BudgetTable` is seconds from scratch to each budget):
 
 * from scratch to budget ``k``: ``cost[row, k]``; on a learning curve that is
-  ``train_time * e_k / S`` (:func:`epoch_cost`);
+  ``train_time * e_k / S`` (:func:`.tables.epoch_cost`);
 * continuing the same run from budget ``j`` to ``k`` (``resume=True``, resumable tables only):
   ``cost[row, k] - cost[row, j]``, i.e. only the extra epochs. This is Hyperband/successive
   halving *with resumption* as BOHB's HpBandSter workers do it: a configuration promoted to the
@@ -30,19 +30,7 @@ import pandas as pd
 from ...errors import NasSuiteError
 from .tables import BudgetTable
 
-__all__ = ["Ledger", "Stream", "epoch_cost", "step_cost"]
-
-
-def epoch_cost(train_time: Any, epochs: Any, schedule: Any) -> np.ndarray:
-    """Seconds to train ``epochs`` epochs of a run whose whole ``schedule`` takes ``train_time`` s.
-
-    ``train_time * epochs / schedule``, broadcast: the per-epoch time is taken as constant
-    within a run. NB-201's 12-epoch schedule therefore costs ``train_time_200 * 12 / 200``.
-    """
-    schedule = np.asarray(schedule, dtype=np.float64)
-    if (schedule <= 0).any():
-        raise NasSuiteError("a schedule must have at least one epoch")
-    return np.asarray(train_time, dtype=np.float64) * np.asarray(epochs, dtype=np.float64) / schedule
+__all__ = ["Ledger", "Stream", "step_cost"]
 
 
 def step_cost(table: BudgetTable, rows: Any, to_col: int, from_col: Any = None, *, resume: bool = True) -> np.ndarray:

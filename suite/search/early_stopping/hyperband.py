@@ -30,7 +30,7 @@ from .accounting import Ledger, Stream
 from .halving import HalvingResult, Ranker, rung_columns, rungs_frame, run_bracket
 from .tables import BudgetTable
 
-__all__ = ["hyperband", "hyperband_schedule"]
+__all__ = ["hyperband", "hyperband_columns", "hyperband_schedule"]
 
 
 def hyperband_schedule(max_budget: float, min_budget: float = 1, eta: float = 3) -> list[list[tuple[int, float]]]:
@@ -50,6 +50,13 @@ def hyperband_schedule(max_budget: float, min_budget: float = 1, eta: float = 3)
         r = max_budget * eta ** (-s)
         brackets.append([(max(1, math.floor(n / eta**i + 1e-9)), float(r * eta**i)) for i in range(s + 1)])
     return brackets
+
+
+def hyperband_columns(table: BudgetTable, eta: float = 3, min_budget: float | None = None) -> list[int]:
+    """The distinct budget columns of ``table`` that the brackets of one iteration use, ascending
+    (budgets snapped as in :func:`hyperband`; ``min_budget`` None: the table's smallest)."""
+    start = float(table.budgets[0] if min_budget is None else min_budget)
+    return sorted({c for b in hyperband_schedule(float(table.max_budget), start, eta) for _, c in rung_columns(table, b)})
 
 
 def hyperband(

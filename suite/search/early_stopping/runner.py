@@ -9,14 +9,15 @@ Protocol (what :func:`run_early_stopping` computes for one method and seed):
    sequence fully. Its *target* is its final incumbent (best final validation value), reached
    at ``cost_full_to_target`` seconds (the cumulative cost up to and including training that
    architecture); its total is ``cost_full``.
-3. The method runs on the same sequence: ``full``/``srm-random``/``sh`` over the same
-   ``n_archs`` architectures; ``hyperband``/``srm-hyperband`` draw as many as their brackets
+3. The method (``METHODS.make(method).run``, :mod:`.methods`) runs on the same sequence: those with
+   ``same_architectures`` (``full``/``srm-random``/``sh``) over the same ``n_archs``
+   architectures; the others (``hyperband``/``srm-hyperband``) draw as many as their brackets
    ask for, until ``max_cost`` seconds (default: ``cost_full``, the same compute).
 4. ``speedup = cost_full_to_target / cost_to_target`` with ``cost_to_target`` the method's
    cost when its incumbent (best among architectures trained to the maximum budget) first
    reaches the target validation value; NaN (and ``reached_target`` False) if it never does.
    ``speedup_total = cost_full / cost`` is Baker et al.'s ratio for the same set of
-   architectures (NaN for the Hyperband methods, whose architecture set differs).
+   architectures (NaN for methods without ``same_architectures``, whose architecture set differs).
 5. ``regret_valid``/``regret_test``: the reference's final incumbent minus the method's, in
    validation and test value (signed: Hyperband may find a better one by drawing more);
    ``same_best``: both select the same architecture.
@@ -31,27 +32,12 @@ import pandas as pd
 
 from ...errors import NasSuiteError
 from ...metrics import kendall, spearman
-from .halving import HalvingResult, rung_columns, successive_halving
-from .hyperband import hyperband, hyperband_schedule
-from .random_search import random_search
-from .srm_rule import SRMRanker, SRMRule
+from .halving import HalvingResult
+from .hyperband import hyperband_columns
+from .methods import METHODS, REFERENCE, Settings
 from .tables import BudgetTable, curve_table
 
-__all__ = ["METHODS", "N_TRAIN", "EarlyStoppingRun", "budget_rank_correlation", "compare", "rung_budgets",
-           "run_early_stopping"]
-
-#: method name -> one-line description
-METHODS: dict[str, str] = {
-    "full": "random search, every architecture trained to the maximum budget",
-    "sh": "successive halving over the same architectures (Jamieson & Talwalkar 2016; Li et al. 2017)",
-    "hyperband": "Hyperband iterations until the cost budget (Li et al. 2017)",
-    "srm-random": "random search with Baker et al.'s SRM early-stopping rule (arXiv:1705.10823)",
-    "srm-hyperband": "Hyperband ranking rungs by SRM-predicted final values, plus Baker's stop rule",
-}
-
-#: default ``n_train`` of the SRM methods (Baker et al. fit on 100 full curves in random search;
-#: Hyperband trains ~10 architectures fully per iteration for R=200, eta=3, so 20 = 2 iterations)
-N_TRAIN = {"srm-random": 100, "srm-hyperband": 20}
+__all__ = ["EarlyStoppingRun", "budget_rank_correlation", "compare", "rung_budgets", "run_early_stopping"]
 
 
 class EarlyStoppingRun(NamedTuple):
@@ -75,26 +61,6 @@ def _cost_to_target(result: HalvingResult, target: float) -> float:
     return float(traj["cost"].iloc[hit[0]]) if len(hit) else np.nan
 
 
-def _method(table: BudgetTable, method: str, rng: np.random.Generator, srm_seed: int, n_archs: int, max_cost: float,
-            p: dict[str, Any]) -> HalvingResult:
-    eta, lo, hi, resume = p["eta"], p["min_budget"], p["max_budget"], p["resume"]
-    if method == "full":
-        return random_search(table.up_to(hi), rng, n=n_archs, resume=resume)
-    if method == "sh":
-        return successive_halving(table, rng, n=n_archs, min_budget=lo, max_budget=hi, eta=eta, resume=resume)
-    if method == "srm-random":
-        rule = SRMRule(n_train=p["n_train"] or N_TRAIN[method], tau=p["tau"], delta=p["delta"],
-                       refit_every=p["refit_every"], sigma=p["sigma"], model=p["model"], random_state=srm_seed)
-        return random_search(table.up_to(hi), rng, n=n_archs, rule=rule, resume=resume)
-    ranker = None
-    if method == "srm-hyperband":
-        t = table.up_to(hi)
-        ranker = SRMRanker(t, _rung_cols(t, eta, lo), n_train=p["n_train"] or N_TRAIN[method], delta=p["delta"],
-                           refit_every=p["refit_every"], sigma=p["sigma"], model=p["model"], random_state=srm_seed)
-    return hyperband(table, rng, max_cost=max_cost, max_iterations=p["max_iterations"], min_budget=lo, max_budget=hi,
-                     eta=eta, resume=resume, ranker=ranker)
-
-
 def run_early_stopping(
     data: Any,
     method: str,
@@ -115,7 +81,7 @@ def run_early_stopping(
     sigma: str = "model",
     model: Any = None,
 ) -> EarlyStoppingRun:
-    """One run of ``method`` (a key of :data:`METHODS`) with ``seed``, against full-training random search.
+    """One run of ``method`` (a name in :data:`~.methods.METHODS`) with ``seed``, against full-training random search.
 
     Parameters
     ----------
@@ -132,7 +98,7 @@ def run_early_stopping(
         Successive halving / Hyperband settings (see :func:`~.hyperband.hyperband`).
     n_train, tau, delta, refit_every, sigma, model
         SRM settings (:class:`~.srm_rule.SRMRule`, :class:`~.srm_rule.SRMRanker`; ``n_train``
-        defaults to :data:`N_TRAIN`; ``tau`` is used by ``srm-random`` only).
+        defaults to the method's own ``n_train``; ``tau`` is used by ``srm-random`` only).
 
     Returns
     -------
@@ -145,8 +111,7 @@ def run_early_stopping(
         ``cost_full, cost_full_to_target, cost_to_target, reached_target, speedup,
         speedup_total`` (definitions in the module docstring).
     """
-    if method not in METHODS:
-        raise NasSuiteError(f"unknown early-stopping method {method!r}; available: {', '.join(METHODS)}")
+    chosen = METHODS.make(method)  # an unknown name raises, listing the registered ones
     if isinstance(data, BudgetTable):
         if candidates is not None:
             raise NasSuiteError("candidates selects rows of a benchmark; pass a BudgetTable built over them instead")
@@ -162,11 +127,14 @@ def run_early_stopping(
     def rng() -> np.random.Generator:
         return np.random.default_rng(stream_seq)
 
-    params = dict(eta=eta, min_budget=min_budget, max_budget=max_budget, resume=resume, n_train=n_train, tau=tau,
-                  delta=delta, refit_every=refit_every, sigma=sigma, model=model, max_iterations=max_iterations)
-    ref = _method(table, "full", rng(), srm_seed, n_archs, np.inf, params)
+    settings = Settings(eta=eta, min_budget=min_budget, max_budget=max_budget, resume=resume, n_train=n_train, tau=tau,
+                        delta=delta, refit_every=refit_every, sigma=sigma, model=model, max_iterations=max_iterations)
+    ref = REFERENCE().run(table, rng(), n_archs=n_archs, max_cost=np.inf, srm_seed=srm_seed, settings=settings)
     budget = ref.cost if max_cost is None and max_iterations is None else (np.inf if max_cost is None else max_cost)
-    res = ref if method == "full" else _method(table, method, rng(), srm_seed, n_archs, budget, params)
+    if type(chosen) is REFERENCE:  # the reference itself: its run is the one above
+        res = ref
+    else:
+        res = chosen.run(table, rng(), n_archs=n_archs, max_cost=budget, srm_seed=srm_seed, settings=settings)
 
     cost_full_to_target = _cost_to_target(ref, ref.best_valid)
     cost_to_target = _cost_to_target(res, ref.best_valid)
@@ -182,7 +150,7 @@ def run_early_stopping(
         "cost_full": ref.cost, "cost_full_to_target": cost_full_to_target, "cost_to_target": cost_to_target,
         "reached_target": bool(np.isfinite(cost_to_target)),
         "speedup": cost_full_to_target / cost_to_target if np.isfinite(cost_to_target) else np.nan,
-        "speedup_total": ref.cost / res.cost if method in ("full", "sh", "srm-random") and res.cost > 0 else np.nan,
+        "speedup_total": ref.cost / res.cost if chosen.same_architectures and res.cost > 0 else np.nan,
     }])
     label = {"method": method, "seed": seed}
     return EarlyStoppingRun(summary, res.trajectory.assign(**label), res.rungs.assign(**label))
@@ -208,14 +176,9 @@ def budget_rank_correlation(table: BudgetTable, budgets: Sequence[float] | None 
                           "kendall": kendall(table.valid[:, c], final), "n_archs": table.n} for c in cols])
 
 
-def _rung_cols(table: BudgetTable, eta: float, min_budget: float | None) -> list[int]:
-    start = float(table.budgets[0] if min_budget is None else min_budget)
-    return sorted({c for b in hyperband_schedule(float(table.max_budget), start, eta) for _, c in rung_columns(table, b)})
-
-
 def rung_budgets(table: BudgetTable, *, eta: float = 3, min_budget: float | None = None,
                  max_budget: float | None = None) -> list[int]:
     """The distinct budgets (epochs) Hyperband's brackets use on ``table`` (snapped), ascending."""
     t = table.up_to(max_budget)
-    return [int(t.budgets[c]) for c in _rung_cols(t, eta, min_budget)]
+    return [int(t.budgets[c]) for c in hyperband_columns(t, eta, min_budget)]
 

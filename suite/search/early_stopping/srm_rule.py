@@ -6,13 +6,14 @@ Prediction", ICLR 2018 workshop (arXiv:1705.10823). A sequential regression mode
 curves the search has trained so far (features: the curve prefix, its differences, and the
 architecture's AP features; target: the final validation value). It predicts a partially
 trained architecture's final value with a standard deviation (the SRM's cross-validated RMSE),
-and :func:`~suite.predictors.early_stopping.should_stop` stops it when
-``P(final <= y_best) >= delta`` (``y_best``: best final value trained so far).
+and :func:`should_stop` stops it when ``P(final <= y_best) >= delta`` under
+``N(predicted, sigma^2)`` (``y_best``: best final value trained so far; Baker et al. use
+``delta = 0.99``). Values are "higher is better" (accuracy); negate losses before use.
 
 * :class:`SRMRule` — random search: the first ``n_train`` architectures are
   trained fully to fit the SRM; every later one is trained to ``tau`` (a fraction of the
   maximum budget, 25 % by default), then stopped or trained on; optionally the SRM is refit
-  every ``refit_every`` new full curves. The loop is :func:`.random_search.random_search`.
+  every ``refit_every`` new full curves. The loop is :func:`.sequential.random_search`.
 * :class:`SRMRanker` — Hyperband with the SRM ("srm-hyperband"). Baker et al. combine the rule
   with Hyperband; this package implements the following precise, simpler version: inside every
   successive-halving bracket, rungs below the maximum budget are ranked by the SRM's predicted
@@ -37,16 +38,57 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
+from scipy.stats import norm
 from sklearn.base import clone
 from sklearn.model_selection import KFold
 
 from ...errors import NasSuiteError
-from ...predictors.early_stopping import should_stop
 from ...predictors.lcurve import SequentialRegressionModel
 from .accounting import Ledger
 from .tables import BudgetTable
 
-__all__ = ["FittedSRM", "SRMRanker", "SRMRule", "default_srm", "srm_features"]
+__all__ = ["FittedSRM", "SRMRanker", "SRMRule", "default_srm", "prob_not_better", "should_stop", "srm_features"]
+
+
+def prob_not_better(y_pred: Any, sigma: Any, y_best: Any) -> np.ndarray:
+    """``P(Y <= y_best)`` for ``Y ~ N(y_pred, sigma^2)``, broadcast over the inputs.
+
+    ``sigma == 0`` is the point mass at ``y_pred`` (probability 1 if ``y_pred <= y_best``, else
+    0). NaN in ``y_pred`` or ``y_best`` gives NaN. Raises ``ValueError`` for negative or NaN
+    ``sigma`` (a model fitted without uncertainty estimates).
+    """
+    y_pred, sigma, y_best = np.broadcast_arrays(
+        np.asarray(y_pred, dtype=np.float64), np.asarray(sigma, dtype=np.float64), np.asarray(y_best, dtype=np.float64)
+    )
+    if np.isnan(sigma).any() or (sigma < 0).any():
+        raise ValueError("sigma must be >= 0 and not NaN (fit the predictor with uncertainty estimates, e.g. sigma_folds > 0)")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = norm.cdf((y_best - y_pred) / sigma)
+    point = np.where(np.isnan(y_pred) | np.isnan(y_best), np.nan, (y_pred <= y_best).astype(np.float64))
+    return np.where(sigma > 0, p, point)
+
+
+def should_stop(y_pred: Any, sigma: Any, y_best: Any, delta: float = 0.99) -> np.ndarray:
+    """Baker's rule, vectorised over candidates: ``P(y_hat_T <= y_best) >= delta`` -> bool array.
+
+    Parameters
+    ----------
+    y_pred, sigma
+        Predicted final value and its standard deviation per candidate (target units,
+        broadcastable).
+    y_best
+        Best final value observed so far (scalar or broadcastable); ``-inf`` never stops.
+    delta
+        Confidence in ``(0, 1]``; larger stops less often.
+
+    Returns
+    -------
+    np.ndarray of bool, broadcast shape; ``False`` where the probability is NaN.
+    """
+    if not 0.0 < float(delta) <= 1.0:
+        raise ValueError(f"delta must lie in (0, 1], got {delta}")
+    p = prob_not_better(y_pred, sigma, y_best)
+    return np.nan_to_num(p, nan=-1.0) >= delta
 
 
 def srm_features(table: BudgetTable, rows: Any, col: int | None = None) -> np.ndarray:

@@ -30,13 +30,28 @@ refused with a message that says so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from ...errors import NasSuiteError, UnknownBenchmark
 
-__all__ = ["BudgetTable", "curve_ids", "curve_table", "schedule_table"]
+if TYPE_CHECKING:
+    from ...data.benchmark import Benchmark
+
+__all__ = ["BudgetTable", "curve_ids", "curve_table", "epoch_cost", "schedule_table"]
+
+
+def epoch_cost(train_time: Any, epochs: Any, schedule: Any) -> np.ndarray:
+    """Seconds to train ``epochs`` epochs of a run whose whole ``schedule`` takes ``train_time`` s.
+
+    ``train_time * epochs / schedule``, broadcast: the per-epoch time is taken as constant
+    within a run. NB-201's 12-epoch schedule therefore costs ``train_time_200 * 12 / 200``.
+    """
+    schedule = np.asarray(schedule, dtype=np.float64)
+    if (schedule <= 0).any():
+        raise NasSuiteError("a schedule must have at least one epoch")
+    return np.asarray(train_time, dtype=np.float64) * np.asarray(epochs, dtype=np.float64) / schedule
 
 
 @dataclass(frozen=True)
@@ -172,21 +187,19 @@ class BudgetTable:
         total = int(b[-1]) if schedule is None else int(schedule)
         if total < int(b[-1]):
             raise NasSuiteError(f"schedule={total} is shorter than the last budget {int(b[-1])}")
-        from .accounting import epoch_cost
-
         cost = epoch_cost(np.asarray(train_time, dtype=np.float64).reshape(-1, 1), b[None, :], total)
         return cls(np.arange(n) if ids is None else np.asarray(ids), b, curves, np.asarray(test), cost,
                    resumable=True, static=np.empty((n, 0)) if static is None else np.asarray(static),
                    description=description)
 
 
-def curve_ids(bench: Any, metric: str = "valid_acc", *, schedule: int | None = None) -> np.ndarray:
+def curve_ids(bench: Benchmark, metric: str = "valid_acc", *, schedule: int | None = None) -> np.ndarray:
     """Ids whose per-epoch curve of ``metric`` is complete (NB-201 embedded cache: 0..199)."""
     frame = bench.curves(metric, schedule=schedule)
     return np.asarray(frame.index[np.isfinite(frame.to_numpy()).all(axis=1)], dtype=np.int64)
 
 
-def _static(bench: Any, ids: np.ndarray, wanted: bool) -> np.ndarray:
+def _static(bench: Benchmark, ids: np.ndarray, wanted: bool) -> np.ndarray:
     if not wanted:
         return np.empty((len(ids), 0))
     from ...predictors.arch_features import arch_features
@@ -197,7 +210,7 @@ def _static(bench: Any, ids: np.ndarray, wanted: bool) -> np.ndarray:
         return np.empty((len(ids), 0))
 
 
-def _ids(bench: Any, ids: Sequence[int] | np.ndarray | None, default: Any) -> np.ndarray:
+def _ids(bench: Benchmark, ids: Sequence[int] | np.ndarray | None, default: Any) -> np.ndarray:
     if ids is None:
         return np.asarray(default(), dtype=np.int64)
     arr = np.asarray(ids)
@@ -209,7 +222,7 @@ def _ids(bench: Any, ids: Sequence[int] | np.ndarray | None, default: Any) -> np
 
 
 def curve_table(
-    bench: Any,
+    bench: Benchmark,
     ids: Sequence[int] | np.ndarray | None = None,
     *,
     metric: str = "valid_acc",
@@ -246,8 +259,6 @@ def curve_table(
     if not np.isfinite(times).all():
         raise NasSuiteError(f"{time_metric} is unknown for {int((~np.isfinite(times)).sum())} candidate(s); the cost needs it")
     test = _final(bench, test_metric, sched)[ids_arr]
-    from .accounting import epoch_cost
-
     return BudgetTable(
         ids_arr, budgets, curves, test, epoch_cost(times[:, None], budgets[None, :], sched), resumable=True,
         static=_static(bench, ids_arr, arch_features),
@@ -255,7 +266,7 @@ def curve_table(
     )
 
 
-def _final(bench: Any, name: str, schedule: int) -> np.ndarray:
+def _final(bench: Benchmark, name: str, schedule: int) -> np.ndarray:
     """Final value of ``name`` for ``schedule`` epochs; a time recorded only for a longer schedule
     is scaled by ``schedule / longer`` (constant per-epoch time)."""
     schedules = [s for s in bench.schedules(name) if s is not None]
@@ -270,7 +281,7 @@ def _final(bench: Any, name: str, schedule: int) -> np.ndarray:
 
 
 def schedule_table(
-    bench: Any,
+    bench: Benchmark,
     ids: Sequence[int] | np.ndarray | None = None,
     *,
     schedules: Sequence[int] | None = None,

@@ -1,4 +1,4 @@
-"""Random search over a budget table, with full training or with Baker et al.'s SRM early stopping.
+"""Random search on the budget axis: full training, or Baker et al.'s SRM rule between budgets.
 
 Architectures are drawn one by one from a :class:`~.accounting.Stream` (the same sequence as
 the other methods for the same generator state) and trained sequentially. Without a rule each
@@ -6,6 +6,15 @@ is trained to the maximum budget ("full"). With an :class:`~.srm_rule.SRMRule` t
 ``n_train`` are trained fully and fit the SRM; each later one is trained to ``tau``, the SRM
 predicts its final value and sigma, and it is stopped if ``P(final <= y_best) >= delta``,
 else trained on to the maximum budget (continuing the same run when ``resume``).
+
+How this differs from :class:`suite.search.random_search.RandomSearch`: that searcher queries an
+:class:`~suite.search.oracle.Oracle` for one value per architecture at a single fidelity, with
+the oracle's budget and trajectory. This one trains on a :class:`~.tables.BudgetTable` through a
+:class:`~.accounting.Ledger` — partial budgets, resumed runs, a stop decision in between, and
+costs priced like every other early-stopping method — and draws again from a fresh permutation
+when asked for more architectures than the pool holds. Both draw uniformly without
+replacement; this one is the reference the early-stopping methods are compared against, so it
+lives here, next to them.
 """
 
 from __future__ import annotations
@@ -13,10 +22,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...predictors.early_stopping import prob_not_better
 from .accounting import Ledger, Stream
 from .halving import HalvingResult
-from .srm_rule import SRMRule
+from .srm_rule import SRMRule, prob_not_better
 from .tables import BudgetTable
 
 __all__ = ["random_search"]
