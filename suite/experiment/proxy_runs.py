@@ -136,11 +136,11 @@ def job_images(job: ProxyJob) -> tuple[np.ndarray, np.ndarray, str, bool]:
     return x, y, images.source, images.lossy
 
 
-def score_chunk(job_dict: dict[str, Any], key: str, ids: list[int], archs: list[Any], device: str) -> dict[str, Any]:
-    """One backend task: the scores of ``archs``; returns the journal entry. Picklable."""
+def score_chunk(job: ProxyJob, key: str, ids: list[int], archs: list[Any], device: str) -> dict[str, Any]:
+    """One backend task: the scores of ``archs``; returns the journal entry. Picklable (the job is a
+    frozen dataclass)."""
     from ..proxies.scoring import score_cells
 
-    job = ProxyJob(**{**job_dict, "proxies": tuple(job_dict["proxies"])})
     x, y, _, _ = job_images(job)
     t0 = time.perf_counter()
     rows = score_cells(job.benchmark, job.dataset, archs, job.proxies, x, y, seed=job.seed, device=device,
@@ -177,8 +177,7 @@ def run_proxy_job(job: ProxyJob, results_root: str | os.PathLike[str] = "results
         write_atomic(directory / "settings.json", json.dumps(job.settings(), indent=2, sort_keys=True) + "\n")
     chunks = [ids[i : i + job.chunk] for i in range(0, len(ids), job.chunk)]
     keys = [f"{int(c[0])}-{int(c[-1])}" for c in chunks]
-    job_dict = {**asdict(job), "proxies": list(job.proxies)}
-    tasks = [(k, (job_dict, k, [int(i) for i in c], [bench.arch(int(i)) for i in c], device))
+    tasks = [(k, (job, k, [int(i) for i in c], [bench.arch(int(i)) for i in c], device))
              for k, c in zip(keys, chunks)]
     execution = execute_resumable(directory, None, JOURNAL, tasks, score_chunk, backend=backend, jobs=jobs,
                                   address=address, limit=limit)
