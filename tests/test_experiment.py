@@ -177,3 +177,21 @@ def test_ray_backend_matches_local(tmp_path):
     local = run(spec, tmp_path / "local")
     remote = run(spec, tmp_path / "ray", backend="ray")
     assert (local.directory / RECORDS).read_bytes() == (remote.directory / RECORDS).read_bytes()
+
+
+def test_test_size_rest_scores_every_remaining_cell_and_resumes(tmp_path, monkeypatch):
+    """``test_size = "rest"`` survives the config pin and the workers: every eligible cell outside the
+    training set is scored, and a re-run resumes instead of crashing (a regression)."""
+    from suite.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    argv = ["run", str(Path(__file__).resolve().parents[1] / "configs" / "quickstart.toml"), "--results", "r",
+            "--set", "name=rest", "--set", "test_size=rest", "--set", "predictors=[ols]", "--set", "seeds=1",
+            "--set", "train_sizes=[20]"]
+    assert main(argv) == 0
+    assert 'test_size = "rest"' in (tmp_path / "r" / "rest" / "config.toml").read_text()
+    records = pd.read_parquet(tmp_path / "r" / "rest" / RECORDS)
+    n_test = int(records["n_test"].iloc[0])
+    assert n_test > 15_000 and records["n_train"].iloc[0] == 20  # not the default 200 test cells
+    assert main(argv) == 0  # resumes from the journal
+    assert len(pd.read_parquet(tmp_path / "r" / "rest" / "predictions.parquet")) == n_test

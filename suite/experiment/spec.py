@@ -99,8 +99,7 @@ class ExperimentSpec:
         out: dict[str, Any] = {k: d[k] for k in ("name", "description", "benchmark", "dataset")}
         out["predictors"] = list(self.predictors)
         out["train_sizes"] = list(self.train_sizes)
-        if self.test_size is not None:
-            out["test_size"] = self.test_size
+        out["test_size"] = "rest" if self.test_size is None else self.test_size  # None is not TOML
         out["seeds"] = list(self.seeds)
         out["metrics"] = list(self.metrics)
         out["fidelity"] = list(self.fidelity)
