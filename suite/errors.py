@@ -70,3 +70,7 @@ class DownloadError(NasSuiteError):
 
 class InvalidSpec(NasSuiteError):
     """An experiment spec with an unknown key or a bad value (the message names it)."""
+
+
+class InvalidArgument(NasSuiteError, ValueError):
+    """A query argument of the wrong type or out of range (a count, a generator, an epoch)."""

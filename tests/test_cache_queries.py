@@ -388,3 +388,48 @@ def test_nb101_hash_is_a_spec_and_non_specs_are_refused():
     for bad in (None, True, np.bool_(True), 5.5, key.encode()):
         with pytest.raises(InvalidArchitecture, match="expected an integer id in 0..291"):
             bench.index_of(bad)
+
+
+# -- query arguments of the wrong type or range give named one-line errors (regressions) -----------
+
+
+@pytest.mark.parametrize("n", [-1, 20_000, 1.5, True, None, "3"])
+def test_sample_refuses_bad_counts(n):
+    from suite.errors import InvalidArgument
+
+    bench = suite.load("nb201", "cifar10")
+    with pytest.raises(InvalidArgument) as err:
+        bench.sample(n, rng=0)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("rng", ["abc", 1.5, -3, True, object()])
+def test_sample_refuses_bad_generators(rng):
+    from suite.errors import InvalidArgument
+
+    with pytest.raises(InvalidArgument, match="sample\\(rng=\\)"):
+        suite.load("nb201", "cifar10").sample(5, rng=rng)
+
+
+def test_sample_accepts_generators_seeds_and_numpy_ints():
+    bench = suite.load("nb201", "cifar10")
+    a = bench.sample(np.int64(5), rng=np.random.default_rng(0))
+    assert np.array_equal(a, bench.sample(5, rng=0)) and len(bench.sample(0, rng=1)) == 0
+    assert len(bench.sample(20_000, rng=0, replace=True)) == 20_000
+
+
+def test_columns_and_epochs_and_load_refuse_bad_input():
+    from suite.errors import InvalidArgument, UnknownBenchmark, UnknownMetric
+
+    bench = suite.load("nb201", "cifar10")
+    with pytest.raises(UnknownMetric, match="no column"):
+        bench.columns(["x"])
+    with pytest.raises(InvalidArgument, match="list of column names"):
+        bench.columns("arch")
+    with pytest.raises(InvalidArgument, match="epoch must be an integer"):
+        bench.metric("valid_acc", epoch=True)
+    with pytest.raises(InvalidArgument, match="epoch must be an integer"):
+        bench.metric("valid_acc", epoch=1.0)
+    assert bench.metric("valid_acc", epoch=np.int64(200))[0] == bench.metric("valid_acc", epoch=200)[0]
+    with pytest.raises(UnknownBenchmark, match="named by a string"):
+        suite.load(None, "cifar10")

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import CacheError, InvalidArchitecture, NotInBenchmark, UnknownMetric
+from ..errors import CacheError, InvalidArchitecture, InvalidArgument, NotInBenchmark, UnknownMetric
 from . import cache as cache_format
 from .keys import KeyIndex
 from .paths import cache_dir, search_roots
@@ -158,12 +158,24 @@ class Benchmark:
 
     # -- architectures ------------------------------------------------------------------------------
     def sample(self, n: int, rng: np.random.Generator | int | None = None, *, replace: bool = False) -> np.ndarray:
-        """``n`` architecture ids drawn uniformly (without replacement unless ``replace``)."""
+        """``n`` architecture ids drawn uniformly (without replacement unless ``replace``), int64 ``(n,)``.
+
+        ``n`` is a non-negative integer (at most the number of architectures without replacement);
+        ``rng`` a :class:`numpy.random.Generator`, an integer seed, a ``SeedSequence`` or None.
+        Anything else raises :class:`InvalidArgument`.
+        """
+        if _is_bool(n) or not _is_id(n) or int(n) < 0:
+            raise InvalidArgument(f"sample(n): n must be a non-negative integer, got {_describe(n)}")
+        if not (rng is None or isinstance(rng, (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator))
+                or (_is_id(rng) and not _is_bool(rng) and int(rng) >= 0)):
+            raise InvalidArgument(f"sample(rng=): give a numpy Generator, a non-negative integer seed or None, "
+                                  f"got {_describe(rng)}")
+        n = int(n)
         gen = np.random.default_rng(rng)
         if replace:
             return gen.integers(0, len(self), n)
         if n > len(self):
-            raise ValueError(f"cannot sample {n} distinct architectures from {len(self)}")
+            raise InvalidArgument(f"cannot sample {n} distinct architectures from {len(self)} (use replace=True)")
         return gen.choice(len(self), size=n, replace=False)
 
     def index_of(self, spec: Any) -> Any:
@@ -262,10 +274,13 @@ class Benchmark:
 
     def columns(self, names: Sequence[str]) -> pd.DataFrame:
         """Some columns of the architecture table as a DataFrame (row i = id i), reading only those."""
+        if isinstance(names, (str, bytes)) or not isinstance(names, Iterable):
+            raise InvalidArgument(f"columns() takes a list of column names, got {_describe(names)}")
         names = list(names)
         missing = [n for n in names if n not in self.arch_columns]
         if missing:
-            raise KeyError(f"{self.name}/{self.dataset} architecture table has no column(s) {missing}; columns: {self.arch_columns}")
+            raise UnknownMetric(f"{self.name}/{self.dataset} architecture table has no column(s) {missing}; "
+                                f"columns: {self.arch_columns}")
         if "archs" in self.__dict__:
             return self.__dict__["archs"][names]
         return self._read_table(names)
@@ -400,6 +415,9 @@ class Benchmark:
             return None
         if epoch is None:
             return recorded[-1]
+        if _is_bool(epoch) or not _is_id(epoch):
+            raise InvalidArgument(f"{name}: epoch must be an integer epoch or None, got {_describe(epoch)}")
+        epoch = int(epoch)
         if epoch not in recorded:
             shown = recorded if len(recorded) <= 8 else recorded[:3] + ["..."] + recorded[-3:]
             raise UnknownMetric(f"{name} has no epoch {epoch} for this schedule; recorded epochs: {shown}")

@@ -185,6 +185,9 @@ IMPORTERS: Registry[ImporterSpec] = Registry("importer", [
 
 def benchmark_spec(name: str) -> BenchmarkSpec:
     """The entry of benchmark ``name`` (any case); an unknown name raises :class:`UnknownBenchmark`."""
+    if not isinstance(name, str):
+        raise UnknownBenchmark(f"a benchmark is named by a string, got {type(name).__name__} {name!r}; "
+                               f"available: {', '.join(BENCHMARKS.available())}")
     return BENCHMARKS.get(name.lower()) or BENCHMARKS.spec(name)
 
 
