@@ -181,13 +181,25 @@ def _cmd_predictors(args: argparse.Namespace) -> int:
     return 0
 
 
+def _jobs(requested: int) -> int:
+    """``--jobs`` checked: at least 1, and at most the cores this process may use (a warning says so)."""
+    if requested < 1:
+        raise NasSuiteError(f"--jobs must be at least 1, got {requested}")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if requested > cores:
+        print(f"nas-suite: warning: --jobs {requested} exceeds the {cores} available cores; using {cores}",
+              file=sys.stderr)
+        return cores
+    return requested
+
+
 def _run_spec(spec: Any, args: argparse.Namespace) -> Any:
     """Run a parsed spec of any kind with the command line's options; prints one summary line."""
     from .experiment.kinds import RunOptions, kind_of, run_spec
 
     address = args.scheduler if args.backend == "dask" else args.address
     device = args.device or (_default_device() if kind_of(spec).name == "proxies" else None)
-    options = RunOptions(backend=args.backend, jobs=args.jobs, address=address, data_root=args.root,
+    options = RunOptions(backend=args.backend, jobs=_jobs(args.jobs), address=address, data_root=args.root,
                          limit=args.limit, device=device)
     result = run_spec(spec, args.results, options)
     print(result.summary())
@@ -280,7 +292,7 @@ def _cmd_proxies_compute(args: argparse.Namespace) -> int:
                    batch_size=args.batch_size, batch_index=args.batch_index, images=args.images or "shipped",
                    image_dataset=args.image_dataset, chunk=args.chunk)
     device = args.device or _default_device()
-    summary = run_proxy_job(job, args.results, backend=args.backend, jobs=args.jobs, address=args.address,
+    summary = run_proxy_job(job, args.results, backend=args.backend, jobs=_jobs(args.jobs), address=args.address,
                             data_root=args.root, cache_root=args.out, device=device,
                             write_cache=not args.no_cache, replace=args.replace, limit=args.limit)
     print(f"{job.name}: {summary['archs']} architectures, {summary['chunks_run']} of {summary['chunks']} chunks run now "

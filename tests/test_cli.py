@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +107,20 @@ def test_read_only_output_is_one_line(capsys, tmp_path, shared_data):
     src = shared_data / "nb101" / "ecnas_energy_4V9E.tfrecord"
     code, _, err = run_cli(capsys, "data", "import", "nb101-tfrecord", str(src), "--out", str(out))
     assert_one_line_error(code, err, "cannot write a cache", "--out")
+
+
+def test_jobs_must_be_positive_and_is_capped_at_the_cores(tmp_path, capsys, monkeypatch):
+    """``--jobs 0`` is a one-line error before any work; ``--jobs 1000`` runs on the cores there are."""
+    import os
+
+    from suite.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    config = str(Path(__file__).resolve().parents[1] / "configs" / "quickstart.toml")
+    small = ["--set", "predictors=[ols]", "--set", "seeds=1", "--set", "train_sizes=[20]", "--results", "r"]
+    assert main(["run", config, "--jobs", "0", *small]) == 2
+    assert capsys.readouterr().err.strip() == "nas-suite: error: --jobs must be at least 1, got 0"
+    assert not (tmp_path / "r").exists()
+    assert main(["run", config, "--jobs", "1000", *small]) == 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert f"--jobs 1000 exceeds the {cores} available cores" in capsys.readouterr().err
