@@ -166,7 +166,7 @@ def main() -> None:
     conv = [float("nan")]
     for _ in range(0 if args.no_convert else args.repeats):
         t = time.perf_counter()
-        convert(src, root)
+        convert(src, root, verify_hashes=False)  # the generated cells carry synthetic hashes
         conv = [c for c in conv if c == c] + [time.perf_counter() - t]
     loads = [child(LOAD_CHILD, str(root)) for _ in range(max(args.repeats, 5))]
     index = [child(INDEX_CHILD, str(root), str(specs_file)) for _ in range(args.repeats)]

@@ -8,6 +8,7 @@ It converts the real public tables of ``../shared/data`` (see ``data/README.md``
 * ``nb101/cifar10``: the standalone 292-cell NB-101 table of NAS-Bench-Suite-Zero's NB-101 file
   (:mod:`suite.data.importers.zc_suite_zero`);
 * ``nbmacro/cifar10`` with :mod:`suite.data.importers.nbmacro`;
+* ``nbnlp/wikitext2`` (NAS-Bench-NLP's WikiText-2 training logs) with :mod:`suite.data.importers.nbnlp`;
 * ``images/cifar10_train_640.npz``: the CIFAR-10 minibatches of the zero-cost proxies
   (:func:`suite.data.images.build_minibatch_file`).
 
@@ -29,10 +30,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from suite.data import images  # noqa: E402
-from suite.data.importers import nb201_derived, nbmacro, zc_suite_zero  # noqa: E402
+from suite.data.importers import nb201_derived, nbmacro, nbnlp, zc_suite_zero  # noqa: E402
+from suite.data.paths import writing_embedded  # noqa: E402
 
 LIMIT_BYTES = 15 * 1024 * 1024
-CACHES = ("nb201/cifar10", "nb201/cifar100", "nb201/ImageNet16-120", "nb101/cifar10", "nbmacro/cifar10", "images")
+CACHES = ("nb201/cifar10", "nb201/cifar100", "nb201/ImageNet16-120", "nb101/cifar10", "nbmacro/cifar10", "nbnlp/wikitext2",
+          "images")
 
 
 def build(shared: Path, out: Path) -> list[Path]:
@@ -44,6 +47,7 @@ def build(shared: Path, out: Path) -> list[Path]:
     written = nb201_derived.convert(shared / "nb201", out)
     written += zc_suite_zero.build_nb101_cache(shared / "nb101" / "zc_nasbench101_partial.json", out, dataset="cifar10"),
     written += nbmacro.convert(shared / "nasbench_macro" / "nas-bench-macro_cifar10.json", out)
+    written += nbnlp.convert(shared / "nasbench_nlp" / "logs.zip", out)
     written.append(images.build_minibatch_file(shared / "cifar10" / "cifar10_train_50k_jpeg_bytes.npz",
                                                out / images.SHIPPED.relative_to(images.SHIPPED.parents[1])))
     return written
@@ -80,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"embedded data is reproducible ({len(fresh)} files identical)")
         return 0
-    build(shared, Path(args.out))
+    with writing_embedded():  # the one writer allowed into data/ (every other write there is refused)
+        build(shared, Path(args.out))
     total = size(Path(args.out))
     print(f"wrote {len(CACHES)} caches/folders to {args.out}/ ({total / 1e6:.2f} MB)")
     if total > LIMIT_BYTES:

@@ -1,17 +1,23 @@
 """The ``nas-suite`` command. The only module that prints.
 
-Every :class:`suite.errors.NasSuiteError` becomes one line on stderr and exit status 2, so bad
-input never ends in a traceback.
+Bad input never ends in a traceback: a :class:`suite.errors.NasSuiteError`, a usage error, a
+path that cannot be read or written (missing, a directory, read-only, a full disk) and a damaged
+parquet file each become one line ``nas-suite: error: ...`` on stderr and exit status 2. Any
+other exception is a bug: one line naming it, "re-run with --debug for the traceback", exit
+status 1. ``--debug`` (anywhere on the command line) shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import inspect
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
 from . import __version__
 from .errors import NasSuiteError
@@ -143,6 +149,29 @@ def _cmd_data_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(text: str) -> int:
+    """An argparse type: a whole number >= 1 (sizes, chunks, epochs)."""
+    value = _whole(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _natural(text: str) -> int:
+    """An argparse type: a whole number >= 0 (seeds, indices, --limit)."""
+    value = _whole(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
 def _parse_option(text: str) -> tuple[str, Any]:
     key, sep, value = text.partition("=")
     if not sep or not key:
@@ -193,23 +222,50 @@ def _jobs(requested: int) -> int:
     return requested
 
 
+def _check_size(spec: Any, args: argparse.Namespace, jobs: int) -> None:
+    """Refuse a grid over :data:`~suite.experiment.spec.MAX_TASKS` tasks unless ``--force``; say its size.
+
+    The size is printed before the first task runs (stdout, so that stderr holds errors only).
+    """
+    from .experiment.spec import MAX_TASKS, grid_size
+
+    n, product = grid_size(spec)
+    if n > MAX_TASKS and not args.force:
+        raise NasSuiteError(f"{spec.name}: {n:,} tasks ({product}) exceed the cap of {MAX_TASKS:,}; "
+                            f"shrink the grid with --set (e.g. --set seeds=10) or pass --force to run it anyway")
+    where = f"{jobs} local job{'s' * (jobs > 1)}" if args.backend == "local" else args.backend
+    print(f"{spec.name}: at most {n:,} task{'s' * (n != 1)} ({product}) on {where}", flush=True)
+
+
 def _run_spec(spec: Any, args: argparse.Namespace) -> Any:
     """Run a parsed spec of any kind with the command line's options; prints one summary line."""
     from .experiment.kinds import RunOptions, kind_of, run_spec
 
     address = args.scheduler if args.backend == "dask" else args.address
-    device = args.device or (_default_device() if kind_of(spec).name == "proxies" else None)
-    options = RunOptions(backend=args.backend, jobs=_jobs(args.jobs), address=address, data_root=args.root,
+    jobs = _jobs(args.jobs)
+    _check_size(spec, args, jobs)
+    device = _device(args.device) if kind_of(spec).name == "proxies" else args.device
+    options = RunOptions(backend=args.backend, jobs=jobs, address=address, data_root=args.root,
                          limit=args.limit, device=device)
     result = run_spec(spec, args.results, options)
     print(result.summary())
     return result
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
+def _load_spec(path: str | Path, overrides: Sequence[str]) -> Any:
+    """``load_spec`` for the command line: the file checked first, nesting bombs one line."""
     from .experiment import load_spec
+    from .experiment.spec import check_spec_file
 
-    _run_spec(load_spec(args.config, args.set or ()), args)
+    check_spec_file(path)
+    try:
+        return load_spec(path, overrides)
+    except RecursionError:  # tomllib recurses once per nested array or table
+        raise NasSuiteError(f"{path} or a --set value nests arrays or tables too deeply to be a spec") from None
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    _run_spec(_load_spec(args.config, args.set or ()), args)
     return 0
 
 
@@ -225,9 +281,7 @@ def shipped_config(name: str) -> Path:
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
-    from .experiment import load_spec
-
-    result = _run_spec(load_spec(shipped_config(args.name), args.set or ()), args)
+    result = _run_spec(_load_spec(shipped_config(args.name), args.set or ()), args)
     if not args.no_report and result.complete:
         from .report import write_report
 
@@ -252,8 +306,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--address", default=None, help="Ray cluster address, with --backend ray (default: a local Ray)")
     p.add_argument("--results", default="results", help="results root (default: results/)")
     p.add_argument("--device", default=None, help="torch device for proxy experiments (default: cuda when available)")
-    p.add_argument("--limit", type=int, default=None, metavar="N",
+    p.add_argument("--limit", type=_natural, default=None, metavar="N",
                    help="stop after N new tasks (cells, runs or chunks); run the same command again to finish")
+    p.add_argument("--force", action="store_true", help="run a grid larger than the cap on tasks (see docs/reliability.md)")
 
 
 # -- demo ------------------------------------------------------------------------------------
@@ -291,7 +346,7 @@ def _cmd_proxies_compute(args: argparse.Namespace) -> int:
     job = ProxyJob(args.benchmark, args.dataset, proxies, archs=archs, sample_seed=args.sample_seed, seed=args.seed,
                    batch_size=args.batch_size, batch_index=args.batch_index, images=args.images or "shipped",
                    image_dataset=args.image_dataset, chunk=args.chunk)
-    device = args.device or _default_device()
+    device = _device(args.device)
     summary = run_proxy_job(job, args.results, backend=args.backend, jobs=_jobs(args.jobs), address=args.address,
                             data_root=args.root, cache_root=args.out, device=device,
                             write_cache=not args.no_cache, replace=args.replace, limit=args.limit)
@@ -320,13 +375,32 @@ def _default_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def _device(name: str | None) -> str:
+    """``--device`` checked by torch before any work (default: cuda when available, else cpu)."""
+    if name is None:
+        return _default_device()
+    from .extras import require
+
+    torch = require("torch", "building networks")
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError, TypeError) as err:
+        raise NasSuiteError(f"--device {name!r} is not a torch device (e.g. cpu, cuda, cuda:1): "
+                            f"{_one_line(err)}") from None
+    if device.type == "cuda":
+        visible = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (device.index or 0) >= visible:
+            raise NasSuiteError(f"--device {name}: this machine has {visible} usable CUDA device(s); use --device cpu")
+    return name
+
+
 # -- verify ----------------------------------------------------------------------------------
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from .verify import run_verification
 
-    device = args.device or _default_device()
+    device = _device(args.device)
     directory = run_verification(
         args.benchmark, args.dataset, args.schedule, args.n_archs, args.seed, device=device,
         results_root=args.results, data_root=args.root, image_root=args.images, epochs=args.epochs,
@@ -342,8 +416,27 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 # -- wiring ----------------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line like every other error (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("nas-suite").strip()
+        where = f"{command}: " if command else ""
+        self.exit(2, f"nas-suite: error: {where}{_one_line(message)} (see `{self.prog} --help`)\n")
+
+
+def _add_debug_everywhere(parser: argparse.ArgumentParser) -> None:
+    """Accept ``--debug`` after any subcommand too (SUPPRESS: a subcommand never resets it to False)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):  # aliases map to the same parser once
+                sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                                 help="show tracebacks instead of one-line errors")
+                _add_debug_everywhere(sub)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nas-suite", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = _Parser(prog="nas-suite", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--version", action="version", version=f"nas-suite {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
     parser.add_argument("--root", default=None, help="cache root (default: $NAS_SUITE_DATA, per-user dir, then embedded data/)")
@@ -380,19 +473,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--proxy", action="append", required=True, help="proxy name(s), repeatable or comma-separated")
     p.add_argument("--archs", default="all",
                    help="'all', 'published' (the cells NAS-Bench-Suite-Zero scored) or N (a seeded sample; see --sample-seed)")
-    p.add_argument("--sample-seed", type=int, default=0, help="seed of the architecture sample (default 0)")
-    p.add_argument("--seed", type=int, default=0, help="network initialisation and proxy seed (default 0)")
-    p.add_argument("--batch-size", type=int, default=128, help="images per minibatch (default 128, as NASWOT)")
-    p.add_argument("--batch-index", type=int, default=0, help="which minibatch of the image source (default 0)")
+    p.add_argument("--sample-seed", type=_natural, default=0, help="seed of the architecture sample (default 0)")
+    p.add_argument("--seed", type=_natural, default=0, help="network initialisation and proxy seed (default 0)")
+    p.add_argument("--batch-size", type=_count, default=128, help="images per minibatch (default 128, as NASWOT)")
+    p.add_argument("--batch-index", type=_natural, default=0, help="which minibatch of the image source (default 0)")
     p.add_argument("--images", default=None, help="image source: a CIFAR/ImageNet16 directory or .npz (default: the shipped CIFAR-10 minibatches)")
     p.add_argument("--image-dataset", default=None, help="dataset the --images belong to (default: --dataset, or cifar10 for the shipped ones)")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
-    p.add_argument("--chunk", type=int, default=64, help="architectures per task (default 64)")
+    p.add_argument("--chunk", type=_count, default=64, help="architectures per task (default 64)")
     p.add_argument("--results", default="results", help="run directories go under <results>/proxies/ (default results)")
     p.add_argument("--out", default=None, help="cache root to write (default: $NAS_SUITE_DATA or the per-user dir)")
     p.add_argument("--no-cache", action="store_true", help="only write the run directory, not the cache columns")
     p.add_argument("--replace", action="store_true", help="overwrite zc_<proxy> columns computed with other settings")
-    p.add_argument("--limit", type=int, default=None, metavar="N",
+    p.add_argument("--limit", type=_natural, default=None, metavar="N",
                    help="stop after N new chunks; run the same command again to finish")
     p.add_argument("--backend", default="local", choices=["local", "dask", "ray"])
     p.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
@@ -403,13 +496,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--benchmark", required=True, choices=benchmarks_with_networks())
     p.add_argument("--dataset", default="cifar10")
     p.add_argument("--schedule", type=int, required=True, help="the table's training length: nb201 12 or 200; nb101 4, 12, 36 or 108")
-    p.add_argument("--n-archs", type=int, default=10, help="cells, stratified over the table's accuracy range (default 10)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-archs", type=_count, default=10, help="cells, stratified over the table's accuracy range (default 10)")
+    p.add_argument("--seed", type=_natural, default=0)
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     p.add_argument("--images", default=None, help="image directory (official files or the JPEG copies; default ../shared/data/<dataset>)")
-    p.add_argument("--epochs", type=int, default=None, help="shorten training to this many epochs (smoke runs)")
-    p.add_argument("--n-train", type=int, default=None, help="train on this many class-balanced images (smoke runs)")
-    p.add_argument("--n-eval", type=int, default=None, help="evaluate on this many class-balanced test images")
+    p.add_argument("--epochs", type=_count, default=None, help="shorten training to this many epochs (smoke runs)")
+    p.add_argument("--n-train", type=_count, default=None, help="train on this many class-balanced images (smoke runs)")
+    p.add_argument("--n-eval", type=_count, default=None, help="evaluate on this many class-balanced test images")
     p.add_argument("--name", default=None, help="run directory name (default from the settings)")
     p.add_argument("--results", default="results", help="results root (default results/)")
     p.add_argument("--no-amp", action="store_true", help="no bf16 autocast on CUDA")
@@ -443,25 +536,66 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mirror", default=None, help="base URL to fetch named files from (or $NAS_SUITE_MIRROR)")
     p.add_argument("--filename", default=None, help="file name to save a URL under")
     p.set_defaults(func=_cmd_data_download)
+    _add_debug_everywhere(parser)
     return parser
+
+
+#: errno values of an OSError that is the user's to fix (a path, a permission, a full disk)
+_FULL = "; free some space and run the same command again (a run resumes from its journal)"
+_USER_ERRNOS = {errno.ENOENT: "", errno.ENOTDIR: "", errno.EISDIR: "", errno.EEXIST: "", errno.ENAMETOOLONG: "",
+                errno.ELOOP: "", errno.EFBIG: "", errno.EACCES: "; choose a writable location",
+                errno.EPERM: "; choose a writable location", errno.EROFS: "; choose a writable location",
+                errno.ENOSPC: _FULL, getattr(errno, "EDQUOT", errno.ENOSPC): _FULL}
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def _user_error(err: BaseException) -> str | None:
+    """The one-line message of an exception caused by bad input, or None for a bug."""
+    if isinstance(err, NasSuiteError):
+        return _one_line(err)
+    if isinstance(err, OSError) and err.errno in _USER_ERRNOS:
+        paths = " -> ".join(str(f) for f in (err.filename, err.filename2) if f is not None)
+        return _one_line(f"{paths + ': ' if paths else ''}{err.strerror or err}{_USER_ERRNOS[err.errno]}")
+    if type(err).__module__.startswith("pyarrow") and type(err).__name__ in ("ArrowInvalid", "ArrowIOError"):
+        return _one_line(f"a damaged parquet file: {err}")  # its message names the file
+    return None
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    """SIGTERM unwinds like Ctrl-C, so worker pools shut down and release /dev/shm (see backends)."""
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    debug = bool(getattr(args, "debug", False))
+    in_main_thread = threading.current_thread() is threading.main_thread()  # signal handlers live there
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         return int(args.func(args) or 0)
-    except NasSuiteError as err:
-        if args.debug:
-            raise
-        print(f"nas-suite: error: {err}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("nas-suite: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as err:  # noqa: BLE001 - every error ends as one line unless --debug
+        if debug:
+            raise
+        message = _user_error(err)
+        if message is not None:
+            print(f"nas-suite: error: {message}", file=sys.stderr)
+            return 2
+        print(f"nas-suite: error: unexpected {type(err).__name__}: {_one_line(err)} "
+              f"(a bug; re-run with --debug for the traceback and report it)", file=sys.stderr)
+        return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

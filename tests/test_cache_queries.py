@@ -235,7 +235,9 @@ def test_killed_conversion_leaves_no_visible_cache(tmp_path, monkeypatch):
     # the old cache is still the one readers see; the half-written one is a hidden temp dir
     np.testing.assert_array_equal(load("toy", "d1", root=tmp_path).metric("acc"), before)
     hidden = [p.name for p in (tmp_path / "toy").iterdir() if p.name.startswith(".")]
-    assert hidden and all(".d1.tmp-" in name for name in hidden)
+    # its lock file stays too, but the OS released the lock with the process: no stale lock blocks the next writer
+    assert ".d1.lock" in hidden and all(".d1.tmp-" in name for name in hidden if name != ".d1.lock")
+    assert any(".d1.tmp-" in name for name in hidden)
     write_toy_cache(tmp_path)  # the next conversion cleans the leftover up
     assert sorted(p.name for p in (tmp_path / "toy").iterdir()) == ["d1"]
 
@@ -433,3 +435,169 @@ def test_columns_and_epochs_and_load_refuse_bad_input():
     assert bench.metric("valid_acc", epoch=np.int64(200))[0] == bench.metric("valid_acc", epoch=200)[0]
     with pytest.raises(UnknownBenchmark, match="named by a string"):
         suite.load(None, "cifar10")
+
+
+# -- metadata.json is validated before anything it names is opened (issue 24) ---------------------------
+def _outside(path):
+    """A file beside the cache root, i.e. outside the cache directory."""
+    target = path.parents[1] / "outside.npy"
+    np.save(target, np.zeros((6, 3, 4), dtype=np.float32))
+    return target
+
+
+def _set(*keys, value):
+    def edit(meta, path):
+        node = meta
+        for key in keys[:-1]:
+            node = node[key]
+        node[keys[-1]] = value(meta, path) if callable(value) else value
+    return edit
+
+
+def _del(*keys):
+    def edit(meta, path):
+        node = meta
+        for key in keys[:-1]:
+            node = node[key]
+        del node[keys[-1]]
+    return edit
+
+
+def _list_file(name_of):
+    def edit(meta, path):
+        name = name_of(path)
+        meta["files"][name] = {"bytes": (path / name).stat().st_size, "sha256": "0" * 64}
+    return edit
+
+
+ACC0 = ("metrics", "acc", "blocks", 0)
+BAD_METADATA = {
+    "block file outside the cache": (_set(*ACC0, "file", value="../../outside.npy"), "metrics.acc.blocks[0].file"),
+    "block file absolute": (_set(*ACC0, "file", value=lambda m, p: str(_outside(p))), "metrics.acc.blocks[0].file"),
+    "listed file outside the cache": (_list_file(lambda p: os.path.relpath(_outside(p), p)), "files"),
+    "listed file absolute": (_list_file(lambda p: str(_outside(p))), "files"),
+    "rows file outside the cache": (_set("metrics", "curve", "blocks", 0, "rows", value="../../outside.npy"),
+                                    "metrics.curve.blocks[0].rows"),
+    "archs file outside the cache": (_set("archs", "file", value="../d1/../../outside.npy"), "archs.file"),
+    "block file not listed": (_set(*ACC0, "file", value="metadata.json"), "metrics.acc.blocks[0].file"),
+    "schema version as a string": (_set("schema_version", value="1"), "schema_version"),
+    "schema version as a bool": (_set("schema_version", value=True), "schema_version"),
+    "n_archs as a string": (_set("n_archs", value="6"), "n_archs"),
+    "files as a list": (_set("files", value=[]), "files"),
+    "file size as a string": (_set("files", "archs.parquet", "bytes", value="9"), "files['archs.parquet'].bytes"),
+    "metrics as a list": (_set("metrics", value=[]), "metrics"),
+    "metric as a string": (_set("metrics", "acc", value="x"), "metrics.acc"),
+    "metric without description": (_del("metrics", "acc", "description"), "metrics.acc.description"),
+    "blocks as a dict": (_set("metrics", "acc", "blocks", value={}), "metrics.acc.blocks"),
+    "block as a list": (_set(*ACC0, value=[]), "metrics.acc.blocks[0]"),
+    "block without file": (_del(*ACC0, "file"), "metrics.acc.blocks[0].file"),
+    "epochs as a string": (_set(*ACC0, "epochs", value="1234"), "metrics.acc.blocks[0].epochs"),
+    "an epoch as a string": (_set(*ACC0, "epochs", value=["1", 2, 3, 4]), "metrics.acc.blocks[0].epochs"),
+    "seeds missing": (_set(*ACC0, "seeds", value=None), "metrics.acc.blocks[0].seeds"),
+    "seeds shorter than the shape": (_set(*ACC0, "seeds", value=[0, 1]), "metrics.acc.blocks[0]"),
+    "shape of strings": (_set(*ACC0, "shape", value=["6", 3, 4]), "metrics.acc.blocks[0].shape"),
+    "shape 2-d": (_set(*ACC0, "shape", value=[6, 3]), "metrics.acc.blocks[0].shape"),
+    "dtype unknown": (_set(*ACC0, "dtype", value="nonsense"), "metrics.acc.blocks[0].dtype"),
+    "dtype object": (_set(*ACC0, "dtype", value="object"), "metrics.acc.blocks[0].dtype"),
+    "schedule as a string": (_set(*ACC0, "schedule", value="4"), "metrics.acc.blocks[0].schedule"),
+    "default schedule as a string": (_set("default_schedule", value="4"), "default_schedule"),
+    "archs missing": (_del("archs"), "archs"),
+    "archs columns as a list": (_set("archs", "columns", value=[]), "archs.columns"),
+    "converter as a string": (_set("converter", value="x"), "converter"),
+}
+
+
+@pytest.mark.parametrize("edit, field", BAD_METADATA.values(), ids=list(BAD_METADATA))
+def test_damaged_metadata_is_one_line_error_naming_the_field(tmp_path, monkeypatch, edit, field):
+    monkeypatch.setitem(registry.BENCHMARKS, "toy", TOY)
+    path = write_toy_cache(tmp_path / "root")
+    meta = _meta(path)
+    edit(meta, path)
+    (path / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(CacheError) as info:
+        bench = load("toy", "d1", root=tmp_path / "root")
+        for name in bench.metrics:  # the old code failed only here, with a traceback
+            bench.metric(name)
+        bench.verify()
+    message = str(info.value)
+    assert "\n" not in message and f"metadata.json {field} " in message, message
+    assert "write_toy_cache()" in message  # how to rebuild it
+
+
+@pytest.mark.parametrize("rows", [[1, 100], [4, 1], [-1, 4]])
+def test_rows_outside_the_table_are_refused_on_open(tmp_path, monkeypatch, rows):
+    monkeypatch.setitem(registry.BENCHMARKS, "toy", TOY)
+    path = write_toy_cache(tmp_path)
+    np.save(path / _meta(path)["metrics"]["curve"]["blocks"][0]["rows"], np.array(rows, dtype=np.int64))
+    with pytest.raises(CacheError, match=r"corrupt .*curve.*rows.*ids within 0\.\.5.*write_toy_cache"):
+        load("toy", "d1", root=tmp_path).metric("curve")
+
+
+# -- imports never write into the embedded data/ (issue 24) ----------------------------------------------
+def test_writes_into_the_embedded_data_are_refused(tmp_path, monkeypatch):
+    from suite.data import paths
+
+    monkeypatch.setitem(registry.BENCHMARKS, "toy", TOY)
+    embedded = tmp_path / "repo" / "data"
+    embedded.mkdir(parents=True)
+    monkeypatch.setattr(paths, "EMBEDDED_DIR", embedded)
+    (tmp_path / "link").symlink_to(embedded)
+    monkeypatch.chdir(tmp_path / "repo")
+    for root in (embedded, embedded / "nb201", tmp_path / "link", tmp_path / "repo" / "x" / ".." / "data", "data"):
+        with pytest.raises(CacheError, match="refusing to write .* embedded data/.*scripts/build_embedded.py") as info:
+            write_toy_cache(root)
+        assert "\n" not in str(info.value)
+    monkeypatch.setenv("NAS_SUITE_DATA", str(embedded))
+    with pytest.raises(CacheError, match="embedded"):
+        write_toy_cache(paths.write_root())
+    assert list(embedded.iterdir()) == []  # nothing was created, not even a directory
+    with paths.writing_embedded():  # what scripts/build_embedded.py does
+        write_toy_cache(embedded)
+    assert load("toy", "d1", root=embedded).metric("params")[2] == 1.0
+    write_toy_cache(tmp_path / "elsewhere")  # and the flag does not outlive its block
+    with pytest.raises(CacheError, match="embedded"):
+        write_toy_cache(embedded)
+
+
+def test_out_data_in_the_repository_is_refused(monkeypatch):
+    from suite.data.cache import CacheWriter
+    from suite.data.paths import EMBEDDED_DIR
+
+    monkeypatch.chdir(EMBEDDED_DIR.parent)
+    existed = (EMBEDDED_DIR / "toy").exists()
+    try:
+        with pytest.raises(CacheError, match="refusing to write"):
+            with CacheWriter("data", "toy", "d1", converter="x", converter_version="1", citation="", licence="",
+                             sources=[], rebuild=""):
+                pass
+        assert not (EMBEDDED_DIR / "toy").exists()
+    finally:
+        if not existed and (EMBEDDED_DIR / "toy").is_dir():  # the unfixed code made it
+            import shutil
+
+            shutil.rmtree(EMBEDDED_DIR / "toy")
+
+
+@pytest.mark.parametrize("benchmark, dataset", [("..", "d1"), ("toy", "../d1"), ("toy", "a/b"), ("toy", "")])
+def test_cache_names_stay_inside_the_root(tmp_path, benchmark, dataset):
+    from suite.data.cache import CacheWriter
+
+    with pytest.raises(ValueError, match="plain name"):
+        CacheWriter(tmp_path / "root", benchmark, dataset, converter="x", converter_version="1", citation="",
+                    licence="", sources=[], rebuild="")
+    assert not (tmp_path / "root").exists()
+
+
+def test_cache_files_must_be_regular_files_of_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setitem(registry.BENCHMARKS, "toy", TOY)
+    path = write_toy_cache(tmp_path / "root")
+    name = _meta(path)["metrics"]["params"]["blocks"][0]["file"]
+    outside = tmp_path / "outside.npy"
+    (path / name).rename(outside)
+    (path / name).symlink_to(outside)  # same bytes, but from outside the cache directory
+    with pytest.raises(CacheError, match=rf"corrupt .*{name} is a symbolic link.*write_toy_cache"):
+        load("toy", "d1", root=tmp_path / "root")
+    (path / name).unlink()
+    os.mkfifo(path / name)  # would block a plain open() forever
+    with pytest.raises(CacheError, match=rf"corrupt .*{name} is not a regular file"):
+        load("toy", "d1", root=tmp_path / "root")

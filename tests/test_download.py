@@ -360,3 +360,66 @@ def test_name_tag_is_matched_at_either_end_of_the_md5():
     assert name_tag_in_md5(entry, "0" * 26 + "E61699") is True
     assert name_tag_in_md5(entry, "0" * 13 + "e61699" + "0" * 13) is False
     assert name_tag_in_md5(SOURCES["nb101-full"], "0" * 32) is None
+
+
+class RedirectHandler(RangeHandler):
+    """Answers ``/moved.bin`` with a redirect to ``server.location``; serves files otherwise."""
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/moved.bin"):
+            self._reply(302, b"", {"Location": self.server.location}, "moved.bin", None, None)
+            return
+        super().do_GET()
+
+
+def test_redirects_are_followed_only_to_http_and_https(serve, dest, payload):
+    server = serve(RedirectHandler)
+    server.location = f"{server.base}/data.bin"  # http -> http is fine
+    assert download(f"{server.base}/moved.bin", dest / "a", sha256=sha(payload), timeout=TIMEOUT).read_bytes() == payload
+    with socket.socket() as ftp:  # where an ftp:// redirect would connect to, if it were followed
+        ftp.bind(("127.0.0.1", 0))
+        ftp.listen(1)
+        ftp.settimeout(0.2)
+        server.location = f"ftp://127.0.0.1:{ftp.getsockname()[1]}/data.bin"
+        with pytest.raises(DownloadError, match=r"redirected .* to ftp://.*only http:// and https://") as info:
+            download(f"{server.base}/moved.bin", dest / "b", sha256=sha(payload), timeout=TIMEOUT)
+        assert "\n" not in str(info.value)
+        with pytest.raises(socket.timeout):
+            ftp.accept()[0].close()  # nobody connected
+    assert leftovers(dest / "b") == set()
+
+
+def test_password_in_a_url_is_never_shown(serve, dest, payload):
+    server = serve()
+    port = server.server_address[1]
+    for url in (f"http://alice:s3cr3t@127.0.0.1:{port}/missing.bin", f"http://alice:s3cr3t@127.0.0.1/x.bin",
+                f"ftp://alice:s3cr3t@127.0.0.1/x.bin", f"http://alice:s3cr3t@127.0.0.1:{port}/dir/"):
+        with pytest.raises(DownloadError) as info:
+            download(url, dest, sha256=sha(payload), timeout=TIMEOUT)
+        assert "s3cr3t" not in str(info.value) and "alice:***@" in str(info.value), str(info.value)
+    with pytest.raises(DownloadError) as info:
+        download("nb101-only108", dest, mirror="file://bob:hunter2@127.0.0.1/", timeout=TIMEOUT)
+    assert "hunter2" not in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("record", ["[1, 2]", '{"url": 5, "if_range": ["x"]}', "\"text\"", "{not json"])
+def test_damaged_resume_record_is_ignored_not_a_traceback(serve, dest, payload, record):
+    server = serve()
+    dest.mkdir()
+    (dest / "data.bin.part").write_bytes(payload[:1000])
+    (dest / "data.bin.part.json").write_text(record)
+    path = download(f"{server.base}/data.bin", dest, sha256=sha(payload), timeout=TIMEOUT)
+    assert path.read_bytes() == payload
+    assert [(h.range, h.if_range) for h in server.hits] == [("bytes=1000-", None)]
+
+
+def test_downloads_into_the_embedded_data_are_refused(serve, tmp_path, payload, monkeypatch):
+    from suite.data import paths
+
+    server = serve()
+    embedded = tmp_path / "repo" / "data"
+    embedded.mkdir(parents=True)
+    monkeypatch.setattr(paths, "EMBEDDED_DIR", embedded)
+    with pytest.raises(DownloadError, match="refusing to write .*embedded data/"):
+        download(f"{server.base}/data.bin", embedded / "downloads", sha256=sha(payload), timeout=TIMEOUT)
+    assert list(embedded.iterdir()) == [] and server.hits == []

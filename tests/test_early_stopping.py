@@ -1,8 +1,10 @@
 """Early stopping on the budget axis (suite.search.early_stopping): accounting, SH, Hyperband, SRM rule.
 
-Hand-made tables check the arithmetic exactly; the real NB-201 learning curves (cifar10-valid
-validation accuracy of cells 0-199, the only per-epoch curves of the embedded cache) check that
-Baker et al.'s rule saves compute without losing the best architecture.
+Hand-made tables check the arithmetic exactly (including the speed-up statistic over runs);
+the real NB-201 learning curves (cifar10-valid validation accuracy of cells 0-199, the only
+per-epoch curves of the embedded cache, seed means) check the protocol: candidates drawn
+without replacement and never re-drawn, targets per run, and no learning-curve model scoring a
+cell it was fitted on.
 """
 
 from __future__ import annotations
@@ -32,13 +34,16 @@ from suite.search.early_stopping import (
     hyperband_schedule,
     prob_not_better,
     random_search,
+    run_ratio,
     rung_budgets,
     run_early_stopping,
     schedule_table,
     should_stop,
+    speedup_statistics,
     step_cost,
     successive_halving,
 )
+from suite.search.early_stopping.srm_rule import FittedSRM, default_srm
 
 NAN = np.nan
 
@@ -105,13 +110,15 @@ def test_ledger_stops_at_the_cost_budget_counting_the_crossing_step():
     assert ledger.exhausted and ledger.spent == 30 and ledger.train([4], 1) == 0
 
 
-def test_stream_order_does_not_depend_on_chunking_and_wraps_with_a_new_permutation():
+def test_stream_order_does_not_depend_on_chunking_and_never_redraws():
     a = Stream(5, np.random.default_rng(3))
     b = Stream(5, np.random.default_rng(3))
-    first = np.concatenate([a.take(2), a.take(7), a.take(3)])
+    first = np.concatenate([a.take(2), a.take(2), a.take(3)])  # asks for 7 of a pool of 5: gets 5
     np.testing.assert_array_equal(first, b.take(12))
-    np.testing.assert_array_equal(first[:5], np.random.default_rng(3).permutation(5))
-    assert sorted(first[:5]) == sorted(first[5:10]) == list(range(5))
+    np.testing.assert_array_equal(first, np.random.default_rng(3).permutation(5))
+    assert a.exhausted and a.remaining == 0 and len(a.take(4)) == 0  # exhausted: nothing more, no new permutation
+    with pytest.raises(NasSuiteError, match="without replacement"):
+        Stream(5, np.random.default_rng(3)).take_exactly(6)
 
 
 def test_candidates_without_curves_are_refused_by_name(nb201):
@@ -263,32 +270,54 @@ def test_srm_rule_saves_compute_and_keeps_the_best_on_real_nb201_curves(real):
     """Baker's rule, 5 seeds on the 200 NB-201 cells with curves, 100 of them fitting the SRM.
 
     Measured when written (20 seeds): the default (SRM CV-RMSE sigma, delta 0.99) stops ~14 of
-    the 100 others, ``speedup_total`` 1.04 and zero regret in every seed; ``sigma="robust"`` with
-    ``n_train=50`` stops ~100 of 150, ``speedup_total`` 1.56, time-to-target speedup 1.30, zero
-    regret in every seed. Bounds below leave room for scikit-learn version drift.
+    the 100 others, same-architectures cost ratio 1.04 and zero regret in every seed;
+    ``sigma="robust"`` with ``n_train=50`` stops ~100 of 150, ratio 1.56, time-to-target
+    speed-up 1.30, zero regret in every seed. Bounds below leave room for scikit-learn version
+    drift.
     """
     faithful = compare(real, ["srm-random"], range(5)).summary
-    assert (faithful.speedup_total > 1.0).all() and (faithful.speedup >= 1.0).all()
+    assert (faithful.same_archs_cost_ratio > 1.0).all() and (faithful.speedup >= 1.0).all()
     assert (faithful.regret_test.abs() <= 0.2).all() and faithful.n_stopped.gt(0).all()
     robust = compare(real, ["srm-random"], range(5), sigma="robust", n_train=50).summary
-    assert robust.speedup_total.mean() > 1.3 and robust.speedup.mean() > 1.1
+    assert robust.same_archs_cost_ratio.mean() > 1.3 and robust.speedup.mean() > 1.1
     assert (robust.regret_test <= 0.2).all() and robust.same_best.mean() >= 0.8
     assert (robust.cost < robust.cost_full).all() and (robust.n_full + robust.n_stopped == 200).all()
 
 
-def test_hyperband_reaches_the_random_search_target_faster_on_real_curves(real):
-    """Measured (20 seeds): Hyperband reaches full random search's final validation accuracy in
-    every seed, speed-up mean 6.6 (median 6.6, range 0.2-15: it depends on where the best cell
-    falls in the random order)."""
-    out = pd.concat([compare(real, ["hyperband"], range(4)).summary, compare(real, ["srm-hyperband"], range(2)).summary])
-    hb = out.query("method == 'hyperband'")
-    assert hb.reached_target.all() and hb.speedup.median() > 2 and (hb.regret_valid <= 1e-9).all()
-    assert (out.cost <= out.cost_full + 200 * real.cost[:, -1].max()).all()  # same compute, plus one crossing step
-    assert out.query("method == 'srm-hyperband'").reached_target.mean() >= 0.5
+def test_hyperband_draws_without_replacement_and_stops_when_the_pool_is_exhausted(real):
+    """The config's setting: the reference trains 100 of the 200 cells; Hyperband gets its compute.
+
+    One Hyperband iteration (R = 200, eta = 3) starts 81 + 34 + 15 + 8 + 5 = 143 cells and costs
+    about 19 full trainings, so it exhausts the pool of 200 long before the budget of 100 full
+    trainings: it must stop there (the old code re-permuted the pool and started ~1,480 runs).
+    """
+    out = compare(real, ["hyperband"], range(4), n_archs=100)
+    hb = out.summary
+    assert (hb.stopped_by == "pool").all() and hb.pool_exhausted.all() and (hb.n_started == 200).all()
+    assert (hb.cost < hb.cost_full / 3).all()  # stopped early: about 22 of 100 full trainings
+    first = out.rungs.query("rung == 0")
+    assert (first.groupby("seed")["id"].nunique() == 200).all()  # every cell started exactly once per run
+    assert (out.trajectory.query("final").groupby("seed")["id"].apply(lambda s: s.is_unique)).all()
+    # runs that miss the target are counted at max(own spend, reference's spend): ratio <= 1
+    missed = hb[~hb.reached_target]
+    np.testing.assert_allclose(missed.speedup, missed.cost_full_to_target / np.maximum(missed.cost, missed.cost_full))
+    assert (hb.loc[hb.reached_target, "speedup"] == hb.cost_full_to_target / hb.cost_to_target).all()
+
+
+def test_the_target_is_defined_per_run_from_its_own_candidates(real):
+    """With 100 of the 200 cells per run the reference's best differs between runs (the old
+    protocol trained all 200 every run, so the target was the same cell in all 100 seeds)."""
+    ref = compare(real, ["full"], range(6), n_archs=100).summary
+    assert ref.ref_id.nunique() > 1
+    for row in ref.itertuples():  # the target is the best of the run's own first 100 candidates
+        order = Stream(real.n, np.random.default_rng(np.random.SeedSequence(row.seed).spawn(3)[0])).take(100)
+        assert row.ref_id == real.ids[order][np.argmax(real.final_valid[order])]
+    with pytest.raises(NasSuiteError, match="n_archs must lie in 1..200"):
+        run_early_stopping(real, "full", seed=0, n_archs=201)
 
 
 def test_runs_are_deterministic_per_seed_and_share_the_sequence(real):
-    kw = dict(n_train=20, refit_every=60)  # one refit: the refit path is covered too
+    kw = dict(n_train=20, refit_every=60)  # one refit: the refit path is covered too (n_archs: all 200)
     a = run_early_stopping(real, "srm-random", seed=7, **kw)
     b = run_early_stopping(real, "srm-random", seed=7, **kw)
     pd.testing.assert_frame_equal(a.summary, b.summary)
@@ -318,3 +347,141 @@ def test_srm_methods_refuse_separate_schedule_runs(nb201):
     table = schedule_table(nb201, np.arange(30))
     with pytest.raises(NasSuiteError, match="learning curves"):
         run_early_stopping(table, "srm-random", seed=0)
+
+
+# -- the speed-up statistic --------------------------------------------------------------------
+def _runs(rows):
+    cols = ["cost_full_to_target", "cost_to_target", "cost", "cost_full", "regret_test", "regret_valid"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def test_speedup_statistic_on_a_hand_computed_example_with_a_failure():
+    """The worked example of suite/search/early_stopping/speedup.py, computed by hand.
+
+    Runs 1-3 reach the target: (R, M) = (100, 50), (200, 100), (60, 30), per-run ratio 2 each.
+    Run 4 (R = 150) misses it after spending 80 s; the reference spent 300 s in that run, so it
+    is charged max(80, 300) = 300 s (ratio 0.5).
+      total-compute ratio = (100 + 200 + 60 + 150) / (50 + 100 + 30 + 300) = 510 / 480 = 1.0625
+      geometric mean      = (2 * 2 * 2 * 0.5) ** (1/4) = 4 ** 0.25 = sqrt(2)
+      failure rate        = 1 / 4; slower than the reference: 1 / 4; median ratio = 2
+      test regret         = (0 + 0 + 0.2 + 0.6) / 4 = 0.2
+    """
+    runs = _runs([[100, 50, 400, 500, 0.0, 0.0], [200, 100, 300, 400, 0.0, 0.0], [60, 30, 200, 200, 0.2, 0.1],
+                  [150, NAN, 80, 300, 0.6, 0.5]])
+    np.testing.assert_allclose(run_ratio(runs.cost_full_to_target, runs.cost_to_target, runs.cost, runs.cost_full),
+                               [2.0, 2.0, 2.0, 0.5])
+    st = speedup_statistics(runs, seed=1)
+    assert st["runs"] == 4 and st["failed"] == 1 and st["failure_rate"] == 0.25 and st["slower_share"] == 0.25
+    assert st["speedup_total_compute"] == pytest.approx(510 / 480) == pytest.approx(1.0625)
+    assert st["speedup_geomean"] == pytest.approx(np.sqrt(2.0)) and st["speedup_median"] == 2.0
+    assert st["regret_test_mean"] == pytest.approx(0.2) and st["regret_valid_mean"] == pytest.approx(0.15)
+    # Baker's same-architectures ratio: sum of the reference's spend / sum of the method's
+    assert st["same_archs_cost_ratio"] == pytest.approx((500 + 400 + 200 + 300) / (400 + 300 + 200 + 80))
+    for name in ("speedup_total_compute", "speedup_geomean", "regret_test", "same_archs_cost_ratio"):
+        est = st[name if name != "regret_test" else "regret_test_mean"]
+        assert st[f"{name}_low"] <= est <= st[f"{name}_high"]
+    # percentile bootstrap over runs: the interval of the geometric mean lies within the per-run ratios' range
+    assert 0.5 - 1e-12 <= st["speedup_geomean_low"] < st["speedup_geomean_high"] <= 2.0 + 1e-12
+    assert speedup_statistics(runs, seed=1) == st  # seeded
+    # a failure that overspent (crossing step past the budget) is charged its own spend
+    over = speedup_statistics(_runs([[150, NAN, 320, 300, 0.0, 0.0]]), same_architectures=False)
+    assert over["speedup_total_compute"] == pytest.approx(150 / 320) and np.isnan(over["same_archs_cost_ratio"])
+    # the old statistic (arithmetic mean over the runs that reached the target) would report 2.0
+
+
+# -- per-seed observations ---------------------------------------------------------------------
+def test_draw_observes_one_whole_seed_curve_per_candidate_and_one_repeat_per_schedule():
+    means = np.array([[1.0, 2.0, 3.0], [5.0, 6.0, 7.0]])
+    seeds = np.full((2, 3, 3), NAN)
+    seeds[0, 0], seeds[0, 1] = [0.0, 1.0, 2.0], [2.0, 3.0, 4.0]
+    seeds[1, 0], seeds[1, 2] = [5.0, 6.0, 7.0], [9.0, 9.0, NAN]  # seed 2 of row 1 is incomplete: never drawn
+    table = BudgetTable.from_curves(means, test=[0, 0], train_time=[3, 3], seed_curves=seeds)
+    assert table.per_seed and not table.draw(np.random.default_rng(0)).per_seed
+    drawn = {tuple(map(tuple, table.draw(np.random.default_rng(s)).valid)) for s in range(40)}
+    rows0 = {d[0] for d in drawn}
+    assert rows0 == {(0.0, 1.0, 2.0), (2.0, 3.0, 4.0)} and {d[1] for d in drawn} == {(5.0, 6.0, 7.0)}
+    plain = BudgetTable.from_curves(means, test=[0, 0], train_time=[3, 3])
+    assert plain.draw(np.random.default_rng(0)) is plain  # seed means only: every run sees the means
+
+    # schedules: each budget is its own run, so the repeat is drawn per (candidate, budget)
+    sched = BudgetTable(np.arange(1), [4, 12], [[1.5, 3.5]], [0.0], [[1.0, 3.0]], resumable=False,
+                        seed_valid=[[[1.0, 3.0], [2.0, 4.0]]])
+    got = {tuple(sched.draw(np.random.default_rng(s)).valid[0]) for s in range(40)}
+    assert got == {(1.0, 3.0), (1.0, 4.0), (2.0, 3.0), (2.0, 4.0)}
+    with pytest.raises(NasSuiteError, match="candidate id 0 has no seed recorded at every budget"):
+        BudgetTable.from_curves(means, test=[0, 0], train_time=[3, 3], seed_curves=np.full((2, 1, 3), NAN))
+
+
+def test_what_the_caches_hold_per_seed(nb201, tmp_path):
+    """NB-201 embedded: the 200 curves are seed means only (per-seed values exist at epoch 200
+    only); its 200-epoch schedule has seeds 777/888/999, the 12-epoch one a mean. NB-101's
+    official layout records 3 repeats of every schedule (here: the generated fixture)."""
+    assert not curve_table(nb201).per_seed
+    sched = schedule_table(nb201, np.arange(20))
+    assert sched.per_seed and sched.seed_valid.shape == (20, 3, 2)
+    assert np.isfinite(sched.seed_valid[:, 0, 0]).all() and np.isnan(sched.seed_valid[:, 1:, 0]).all()  # 12: mean
+    np.testing.assert_allclose(sched.seed_valid[:, 0, 1], nb201.metric("valid_acc", seed=777)[:20])
+    from suite.testing.nb101 import converted_fixture
+
+    bench = suite.load("nb101", "cifar10", root=converted_fixture(tmp_path, n_cells=40))
+    table = schedule_table(bench)
+    assert table.per_seed and table.seed_valid.shape == (40, 3, 4) and np.isfinite(table.seed_valid).all()
+    np.testing.assert_allclose(table.valid, table.seed_valid.mean(axis=1), rtol=1e-6)
+    run = run_early_stopping(table, "hyperband", seed=0, n_archs=20)
+    assert run.summary.per_seed.item()
+    # the run observed drawn repeats, not the mean: the trajectory's values are recorded repeats
+    traj = run.trajectory
+    col = {b: k for k, b in enumerate(table.budgets)}
+    rows = np.searchsorted(table.ids, traj["id"])
+    observed = table.seed_valid[rows, :, [col[b] for b in traj["budget"]]]
+    assert (np.abs(observed - traj["value"].to_numpy()[:, None]) < 1e-9).any(axis=1).all()
+
+
+# -- no learning-curve model scores its own training cells ------------------------------------------
+def test_srm_never_scores_a_cell_it_was_trained_on_in_real_runs(real):
+    """srm-hyperband and srm-random on the real curves, the config's setting: every prediction is
+    recorded with whether the cell was in the predicting SRM's training set; none is. Checked
+    independently for Hyperband: no predicted cell was trained fully in an earlier bracket."""
+    hb = run_early_stopping(real, "srm-hyperband", seed=0, n_archs=100, n_train=10)
+    rungs = hb.rungs
+    assert rungs["predicted"].sum() > 0 and not rungs["in_model_train"].any()
+    assert hb.summary.srm_predictions.item() == int(rungs["predicted"].sum())
+    assert hb.summary.srm_predictions_on_training_cells.item() == 0
+    seen_full: set[int] = set()
+    for _, bracket in rungs.groupby(["iteration", "bracket"], sort=False):
+        assert not set(bracket.loc[bracket["predicted"], "id"]) & seen_full
+        seen_full |= set(bracket.loc[bracket["budget"] == real.max_budget, "id"])
+
+    rs = run_early_stopping(real, "srm-random", seed=0, n_archs=100, n_train=50)
+    decisions = rs.rungs
+    assert len(decisions) == 50 and decisions["predicted"].all() and not decisions["in_model_train"].any()
+    first = set(rs.trajectory["id"].iloc[:50])  # the SRM's first training set
+    assert not first & set(decisions["id"])
+
+
+def test_a_fitted_srm_refuses_to_score_its_training_cells(real):
+    rows = np.arange(30)
+    fitted = FittedSRM(default_srm(real, [49]), real, rows, cols=[49])
+    np.testing.assert_array_equal(fitted.trained_on([29, 30]), [True, False])
+    mean, sigma = fitted.predict(np.arange(30, 35), 49)
+    assert mean.shape == sigma.shape == (5,)
+    with pytest.raises(NasSuiteError, match="fitted on"):
+        fitted.predict(np.array([31, 5]), 49)
+
+
+def test_official_nats_curves_are_per_seed_and_a_run_observes_one_seeds_curve(tmp_path):
+    """The official NATS archive (generated fixture in its on-disk format: 3 cells, seeds
+    777/888/999, cell 1 without seed 888) gives per-seed curves; a run sees one whole seed's curve."""
+    import suite.testing.nb201 as fx
+    from suite.data.importers import nb201_nats
+
+    src = fx.write_nats_tss_dir(tmp_path / "NATS-tss-v1_0-3ffb9-simple")
+    nb201_nats.convert(src, tmp_path / "out", allow_pickle=True)
+    bench = suite.load("nb201", "cifar10", root=tmp_path / "out")
+    table = curve_table(bench, arch_features=False)
+    assert table.per_seed and table.seed_valid.shape == (3, 3, 200)
+    for k, seed in enumerate([777, 888, 999]):
+        np.testing.assert_array_equal(table.seed_valid[:, k], bench.curves("valid_acc", seed=seed).to_numpy())
+    seen = {int(np.flatnonzero((table.seed_valid[1] == table.draw(np.random.default_rng(s)).valid[1]).all(axis=1))[0])
+            for s in range(30)}
+    assert seen == {0, 2}  # cell 1: seed 777 or 999, never the missing 888

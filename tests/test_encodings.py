@@ -130,7 +130,8 @@ def random_valid_cells(n: int, seed: int) -> list[tuple]:
 def test_available_and_specs():
     assert enc.available("nb101") == ["adjacency_onehot", "path", "graph"]
     assert enc.available("nb201") == ["adjacency_onehot", "path", "graph"]
-    assert enc.available() == [f"{b}:{n}" for b in ("nb101", "nb201") for n in ("adjacency_onehot", "path", "graph")]
+    assert enc.available() == [f"{b}:{n}" for b in ("nb101", "nb201") for n in ("adjacency_onehot", "path", "graph")] + [
+        "nbnlp:adjacency_onehot"]
     assert enc.spec("nb201", "onehot") is enc.spec("nb201", "adjacency_onehot")
     s = enc.spec("nb101", "path")
     assert s.benchmark == "nb101" and "BANANAS" in s.citation and s.shape.startswith("(n, 364)")
@@ -141,7 +142,8 @@ def test_available_and_specs():
 @pytest.mark.parametrize("item", enc.available())
 def test_shape_doc_dtype_and_width(item, b101, b201):
     bench_name, name = item.split(":")
-    bench = {"nb101": b101, "nb201": b201}[bench_name]
+    benches = {"nb101": b101, "nb201": b201}
+    bench = benches[bench_name] if bench_name in benches else suite.load("nbnlp", "wikitext2", root=EMBEDDED_DIR)
     X = enc.encode(bench, name)
     documented = int(enc.spec(bench_name, name).shape.split(",")[1].split(")")[0])
     assert X.dtype == np.float32 and X.shape == (len(bench), documented)

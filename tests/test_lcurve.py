@@ -163,6 +163,7 @@ def _expected_failures(estimator) -> dict[str, str]:
     [
         # one curve column, the rest static: valid for any width of the checks' data
         SequentialRegressionModel(n_epochs=1, taus=(1,), sigma_folds=2, random_state=0),
+        SequentialRegressionModel(n_epochs=1, taus=(1,), sigma_folds=2, uncertainty="ensemble", random_state=0),
         LastSeenValue(),
         CurveExtrapolation(refine=False),
     ],
@@ -278,3 +279,76 @@ def test_leave_one_out_sigma_matches_a_hand_computed_loo_rmse():
     assert srm.sigma_[0] == pytest.approx(np.sqrt(np.mean((y - oof) ** 2)))
     with pytest.raises(ValueError, match="'loo'"):
         SequentialRegressionModel(sigma_folds="kfold").fit(curves, y)
+
+
+# -- hyper-parameter search and uncertainty ------------------------------------------------------
+@pytest.mark.parametrize("base", ["nusvr_rbf", "nusvr_linear"])
+def test_fast_svr_search_scores_equal_the_pipelines_cv_mse(nb201, base):
+    """The precomputed-kernel CV of the random search scores what cross_val_predict would."""
+    from sklearn.model_selection import KFold, cross_val_predict
+
+    from suite.predictors.lcurve import _draw_params, _make_base, _svr_cv_mse
+
+    X, y = nb201
+    Xt = ts_features(X[:60, :20], X[:60, N_EPOCHS:])
+    Xt[3, -1] = np.nan  # a missing static value is mean-imputed per fold in both
+    folds = KFold(3, shuffle=True, random_state=5)
+    draws = _draw_params(base, np.random.default_rng(0), 4)
+    if base == "nusvr_linear":
+        draws = [{**d, "C": min(d["C"], 0.1)} for d in draws]  # a linear SVR with large C converges slowly
+    fast = _svr_cv_mse(base, Xt, y[:60], folds, draws)
+    slow = [np.mean((y[:60] - cross_val_predict(_make_base(base, p, 0), Xt, y[:60], cv=folds)) ** 2) for p in draws]
+    np.testing.assert_allclose(fast, slow, rtol=1e-3)  # libsvm's own tolerance, not ours
+
+
+def test_srm_ensemble_uncertainty_is_the_spread_of_the_fold_models(nb201):
+    X, y = nb201
+    tr, te = _split(0)
+    kw = dict(taus=(20, 50), search=5, sigma_folds=4, random_state=3)
+    ens = SequentialRegressionModel(N_EPOCHS, uncertainty="ensemble", **kw).fit(X[tr], y[tr])
+    cv = SequentialRegressionModel(N_EPOCHS, **kw).fit(X[tr], y[tr])
+    Xp = _prefix(X[te], 50)
+    mean, std = ens.predict_with_std(Xp)
+    # same search, same full-data model: the point predictions do not depend on the uncertainty
+    assert ens.params_ == cv.params_
+    np.testing.assert_allclose(mean, cv.predict(Xp))
+    assert [len(m) for m in ens.members_] == [4, 4] and cv.members_ == [[], []]
+    features = ts_features(X[te, :50], X[te, N_EPOCHS:])
+    by_hand = np.std([m.predict(features) for m in ens.members_[1]], axis=0, ddof=1)
+    np.testing.assert_allclose(std, by_hand)
+    assert np.unique(std).size > 1 and (std > 0).all()  # one sigma per prediction, not per tau
+    np.testing.assert_array_equal(cv.predict_with_std(Xp)[1], cv.sigma_[1])
+    np.testing.assert_allclose(ens.sigma_, cv.sigma_)  # the CV RMSE is still recorded
+    again = pickle.loads(pickle.dumps(ens))
+    np.testing.assert_array_equal(again.predict_with_std(Xp)[1], std)
+    with pytest.raises(ValueError, match="needs sigma_folds"):
+        SequentialRegressionModel(N_EPOCHS, taus=(20,), uncertainty="ensemble", sigma_folds=0).fit(X[tr], y[tr])
+    with pytest.raises(ValueError, match="unknown uncertainty"):
+        SequentialRegressionModel(N_EPOCHS, taus=(20,), uncertainty="bootstrap").fit(X[tr], y[tr])
+
+
+# -- the baker-lc protocol: scores over the cells that trained -----------------------------------
+def test_diverged_threshold_adds_trained_scores_and_leaves_other_specs_alone():
+    from suite.errors import InvalidSpec
+    from suite.experiment.runner import record_metrics, score_cell
+    from suite.experiment.spec import parse_spec
+    from suite.metrics import kendall, r2
+
+    raw = {"name": "t", "benchmark": "nb201", "predictors": ["srm"], "train_sizes": [20], "metrics": ["r2", "kendall"]}
+    plain = parse_spec(raw)
+    assert plain.target_diverged_below is None and "diverged_below" not in plain.as_toml_dict()["target"]
+    assert record_metrics(plain) == ("n_pairs", "r2", "kendall")
+    spec = parse_spec({**raw, "target": {"metric": "valid_acc", "diverged_below": 20}})
+    assert spec.target_diverged_below == 20.0 and spec.as_toml_dict()["target"]["diverged_below"] == 20.0
+    assert record_metrics(spec) == ("n_pairs", "r2", "kendall", "n_diverged", "r2_trained", "kendall_trained")
+    y_true = np.array([10.0, 60.0, 70.0, 80.0, 90.0, 19.9])
+    y_pred = np.array([55.0, 62.0, 69.0, 83.0, 88.0, 50.0])
+    values = score_cell(spec, y_true, y_pred)
+    assert set(values) == set(record_metrics(spec))
+    assert values["n_diverged"] == 2.0
+    assert values["r2"] == pytest.approx(r2(y_true, y_pred))
+    assert values["r2_trained"] == pytest.approx(r2(y_true[1:5], y_pred[1:5]))
+    assert values["kendall_trained"] == pytest.approx(kendall(y_true[1:5], y_pred[1:5]))
+    assert set(score_cell(plain, y_true, y_pred)) == {"n_pairs", "r2", "kendall"}
+    with pytest.raises(InvalidSpec, match="diverged_below"):
+        parse_spec({**raw, "target": {"diverged_below": "20%"}})

@@ -9,7 +9,7 @@ from scipy import stats
 
 from suite.cli import main
 from suite.report import mean_ranks, pairwise_wilcoxon, summarise, to_latex, to_markdown, write_report
-from suite.report.compare import holm
+from suite.report.compare import TooFewPairs, holm, wilcoxon_floor
 
 
 def _records(values: dict[str, list[float]], train_size: int = 10) -> pd.DataFrame:
@@ -51,8 +51,49 @@ def test_mean_ranks_and_critical_difference():
     rec = pd.concat([_records({"a": [0.9] * 6, "b": [0.5] * 6, "c": [0.1] * 6}, n) for n in (10, 20)])
     ranks = mean_ranks(rec)
     assert list(ranks.index) == ["a", "b", "c"] and list(ranks["mean_rank"]) == [1.0, 2.0, 3.0]
-    # Demsar (2006): q_0.05 for k=3 is 2.343, CD = q * sqrt(k(k+1)/(6N)) with N = 12 blocks
-    assert ranks.attrs["critical_difference"] == pytest.approx(2.343 * np.sqrt(12 / 72), abs=2e-3)
+    # one block per seed, not per (train size, seed): N = 6 blocks of 2 cells each
+    assert ranks["blocks"].iloc[0] == 6 and ranks.attrs["cells_per_block"] == 2 and ranks.attrs["block"] == "seed"
+    # Demsar (2006): q_0.05 for k=3 is 2.343, CD = q * sqrt(k(k+1)/(6N)) with N = 6 blocks
+    assert ranks.attrs["critical_difference"] == pytest.approx(2.343 * np.sqrt(12 / 36), abs=2e-3)
+
+
+def test_mean_ranks_average_each_seeds_train_sizes_before_ranking():
+    # seed 0: a wins at size 10 by a hair and loses at size 20 by a lot -> b is better on that seed's average
+    rec = pd.concat([_records({"a": [0.51, 0.9, 0.9], "b": [0.50, 0.1, 0.1]}, 10),
+                     _records({"a": [0.10, 0.9, 0.9], "b": [0.80, 0.1, 0.1]}, 20)])
+    ranks = mean_ranks(rec)
+    assert ranks["blocks"].iloc[0] == 3
+    assert ranks.loc["a", "mean_rank"] == pytest.approx((2 + 1 + 1) / 3)
+    # a cell with a missing value is dropped for every predictor of that seed
+    rec.loc[(rec.predictor == "a") & (rec.train_size == 20) & (rec.seed == 0), "value"] = np.nan
+    assert mean_ranks(rec).loc["a", "mean_rank"] == pytest.approx(1.0)
+
+
+def test_wilcoxon_tests_each_fidelity_separately_one_pair_per_seed():
+    rng = np.random.default_rng(1)
+    parts = []
+    for f in (10, 50):
+        part = _records({"a": list(rng.normal(0.6, 0.1, 8)), "b": list(rng.normal(0.5, 0.1, 8))})
+        parts.append(part.assign(fidelity=f))
+    out = pairwise_wilcoxon(pd.concat(parts))
+    assert len(out) == 2 and list(out["fidelity"]) == [10, 50] and (out["n_pairs"] == 8).all()
+
+
+def test_wilcoxon_floor_is_the_exact_tests_smallest_p_and_too_few_seeds_warn():
+    for n in (3, 5, 8):  # every difference positive: the most extreme outcome
+        assert stats.wilcoxon(np.arange(1, n + 1) + 0.5, np.zeros(n)).pvalue == pytest.approx(wilcoxon_floor(n))
+    five = _records({"a": [0.9, 0.8, 0.85, 0.95, 0.7], "b": [0.1, 0.2, 0.15, 0.05, 0.3], "c": [0.5] * 5})
+    with pytest.warns(TooFewPairs, match=r"2/2\^5 = 0.0625"):
+        out = pairwise_wilcoxon(five)
+    assert out.attrs["holm_floor"] == pytest.approx(min(1.0, 3 * 2 / 32)) and (out["p_holm"] >= 0.05).all()
+    assert "no pair can be declared different" in out.attrs["warning"]
+    rng = np.random.default_rng(0)
+    twelve = _records({"a": list(rng.normal(0.6, 0.1, 12)), "b": list(rng.normal(0.5, 0.1, 12))})
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TooFewPairs)
+        assert pairwise_wilcoxon(twelve).attrs["warning"] is None  # 2/2^12 = 0.0005 < 0.05
 
 
 def test_cli_run_and_report_write_tables_and_figures(tmp_path, capsys):
@@ -60,13 +101,17 @@ def test_cli_run_and_report_write_tables_and_figures(tmp_path, capsys):
     cfg.write_text('name = "tiny"\nbenchmark = "nb201"\npredictors = ["ols", "ridge", "rf"]\n'
                    'train_sizes = [10, 40]\ntest_size = 60\nseeds = 3\n')
     assert main(["run", str(cfg), "--results", str(tmp_path / "r")]) == 0
-    assert main(["report", str(tmp_path / "r" / "tiny")]) == 0
+    with pytest.warns(TooFewPairs):  # 3 seeds; said in mean_ranks_kendall.md as well
+        assert main(["report", str(tmp_path / "r" / "tiny")]) == 0
     report = tmp_path / "r" / "tiny" / "report"
     for name in ("summary_kendall.md", "summary_kendall.tex", "summary_kendall.csv", "kendall_vs_train_size.png",
                  "kendall_vs_train_size.pdf", "wilcoxon_kendall.csv", "mean_ranks_kendall.md",
                  "predicted_vs_true_rf.png", "predicted_vs_true_rf.pdf"):
         assert (report / name).stat().st_size > 0, name
     assert (report / "kendall_vs_train_size.pdf").read_bytes().startswith(b"%PDF")
+    significance = (report / "mean_ranks_kendall.md").read_text()
+    assert "One block per seed" in significance and "over 3 blocks (seeds)" in significance
+    assert "**Warning:** with at most 3 paired seeds" in significance  # 3 seeds: 2/2^3 = 0.25 already
     # predictions.parquet holds every test prediction; metrics recomputed from it match the records
     from suite.metrics import kendall
 
@@ -131,3 +176,19 @@ def test_seg_figure_draws_the_whole_space_method_as_a_reference_and_censored_poi
     np.testing.assert_allclose(np.asarray(uniform.lines[0].get_xdata(), dtype=float), [10, 100])  # random and full are not on the x axis
     hollow = [line for line in ax.get_lines() if line.get_markerfacecolor() == "white"]
     assert len(hollow) == 1 and list(hollow[0].get_xdata()) == [10.0]  # only the censored point
+
+
+def test_naswot_search_table_says_its_repeats_reuse_one_score_per_cell(tmp_path):
+    """Issue 20 item 9: our repeats reuse each cell's one score; BayesWatch's search.py re-draws the
+    minibatch and the initialisations in every repeat. The search table must say which it used."""
+    import shutil
+    from pathlib import Path
+
+    run = tmp_path / "naswot-nb201"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "results" / "naswot-nb201", run,
+                    ignore=shutil.ignore_patterns("report"))
+    write_report(run)
+    summary = (run / "report" / "summary.md").read_text()
+    search = summary[summary.index("## Search"):]
+    assert "one fixed minibatch and initialisation per cell" in search
+    assert "BayesWatch's search.py re-draws both per repeat" in search

@@ -1,10 +1,15 @@
 """Vectorised queries over one (benchmark, dataset) cache.
 
-Loading is a read, not a parse: opening a cache reads ``metadata.json`` and the parquet footer
-only. Architecture columns are read on first use (the key column for ``index_of``, the arch
-column for ``arch``, the whole table for ``archs``), metric blocks are memory-mapped and only
-touched when a metric is asked for, so a full NB-101 cache opens in well under 300 MB. Every query returns arrays aligned
-with the architecture ids (row i = id i), with NaN where the table has no measurement.
+Loading is a read, not a parse: opening a cache reads ``metadata.json``, the ``.npy`` headers
+and the parquet footer only. Architecture columns are read on first use (the key column for
+``index_of``, the arch column for ``arch``, the whole table for ``archs``), metric blocks are
+memory-mapped and only touched when a metric is asked for, so a full NB-101 cache opens in well
+under 300 MB. Every query returns arrays aligned with the architecture ids (row i = id i), with
+NaN where the table has no measurement.
+
+A :class:`Benchmark` pins the cache generation it opened (:class:`~suite.data.cache.CacheGeneration`):
+every file is mapped at open time, so a re-import of the same cache never changes what an open
+object returns; load again to see the new one.
 """
 
 from __future__ import annotations
@@ -43,16 +48,15 @@ class Benchmark:
         self.path = Path(path)
         self.name = benchmark
         self.dataset = dataset
-        self.meta: dict[str, Any] = cache_format.read_metadata(self.path, benchmark, dataset)
-        self._where = f"{benchmark}/{dataset} cache at {self.path}"
-        self._hint = cache_format.rebuild_hint(self.meta, benchmark, dataset)
-        self._blocks: dict[str, np.ndarray] = {}
-        self._rows: dict[str, np.ndarray] = {}
+        self._cache = cache_format.CacheGeneration(self.path, benchmark, dataset)
+        self.meta: dict[str, Any] = self._cache.meta
+        self._where = self._cache.where
+        self._hint = self._cache.hint
         self.spec = benchmark_spec(benchmark)
         self.space = self.spec.make_space()
         self._arrow: dict[str, pa.ChunkedArray] = {}
         try:
-            footer = pq.read_metadata(self.path / cache_format.ARCHS)
+            footer = pq.read_metadata(self._archs_source())
         except Exception as err:  # pyarrow raises several unrelated types for damaged files
             raise CacheError(f"corrupt {self._where}: cannot read {cache_format.ARCHS} ({type(err).__name__}); {self._hint}") from None
         self.arch_columns: list[str] = list(footer.schema.to_arrow_schema().names)
@@ -286,8 +290,9 @@ class Benchmark:
         return self._read_table(names)
 
     def verify(self) -> None:
-        """Full integrity check (sha256 of every file); raises :class:`CacheError` on damage."""
-        bad = cache_format.verify_checksums(self.path, self.meta)
+        """Full integrity check (sha256 of every file of the generation this object opened);
+        raises :class:`CacheError` on damage."""
+        bad = self._cache.verify()
         if bad:
             raise CacheError(f"corrupt {self._where}: checksum mismatch in {', '.join(bad)}; {self._hint}")
 
@@ -330,7 +335,7 @@ class Benchmark:
         column = self._arrow.get(name)
         if column is None:
             try:
-                reader = pq.ParquetFile(self.path / cache_format.ARCHS)
+                reader = pq.ParquetFile(self._archs_source())
                 chunks = [b.column(0) for b in reader.iter_batches(batch_size=1 << 15, columns=[name], use_threads=False)]
             except Exception as err:  # damaged pages surface only when the columns are decoded
                 raise CacheError(f"corrupt {self._where}: cannot read {cache_format.ARCHS} ({type(err).__name__}); {self._hint}") from None
@@ -343,12 +348,16 @@ class Benchmark:
 
     def _read_arrow(self, names: list[str] | None) -> pa.Table:
         try:
-            table = pq.read_table(self.path / cache_format.ARCHS, columns=names)
+            table = pq.read_table(self._archs_source(), columns=names)
         except Exception as err:  # damaged pages surface only when the columns are decoded
             raise CacheError(f"corrupt {self._where}: cannot read {cache_format.ARCHS} ({type(err).__name__}); {self._hint}") from None
         if table.num_rows != len(self):
             raise CacheError(f"corrupt {self._where}: {table.num_rows} architectures, metadata says {len(self)}; {self._hint}")
         return table
+
+    def _archs_source(self) -> pa.BufferReader:
+        """A fresh reader of the pinned architecture table (one per read: readers keep a position)."""
+        return pa.BufferReader(self._cache.buffer(self.meta["archs"]["file"]))
 
     def _read_table(self, names: list[str] | None) -> pd.DataFrame:
         return self._read_arrow(names).to_pandas(self_destruct=True, split_blocks=True)
@@ -424,20 +433,10 @@ class Benchmark:
         return epoch
 
     def _array(self, block: dict[str, Any]) -> np.ndarray:
-        arr = self._blocks.get(block["file"])
-        if arr is None:
-            arr = cache_format.open_block(self.path, block, self._where, self._hint)
-            self._blocks[block["file"]] = arr
-        return arr
+        return self._cache.array(block)
 
     def _block_rows(self, block: dict[str, Any]) -> np.ndarray | None:
-        if block["rows"] is None:
-            return None
-        rows = self._rows.get(block["rows"])
-        if rows is None:
-            rows = np.load(self.path / block["rows"], allow_pickle=False)
-            self._rows[block["rows"]] = rows
-        return rows
+        return self._cache.rows(block)
 
     @staticmethod
     def _reduce_seeds(values: np.ndarray, block: dict[str, Any], seed: SeedArg, rng: np.random.Generator | None) -> np.ndarray:

@@ -28,12 +28,22 @@ downloads implicitly. The contract of :func:`download`:
   one-line message; an interrupted transfer keeps ``F.part`` and says to run again.
 * **Mirrors.** ``mirror=`` or ``$NAS_SUITE_MIRROR`` (an ``http(s)://`` base URL) replaces the
   publisher's host for registry names: ``<mirror>/<filename>``. Explicit URLs are used as given.
+* **Redirects** are followed only to ``http://`` and ``https://`` URLs; any other scheme
+  (``ftp://``, ``file://``) is refused with a :class:`~suite.errors.DownloadError`.
+* **Passwords.** A password in a URL (``user:password@host``) never appears in a message or in
+  the files above: it is shown and recorded as ``user:***@host``.
 * **No output.** Progress goes to an optional callback ``progress(done_bytes, total_bytes)``
   (``total_bytes`` is ``None`` when the server does not say); it is called once before the
   first byte (with the resume offset) and after every chunk.
 
-One process per destination file at a time: concurrent calls for the same file are not locked
-against each other.
+* **One writer per file.** A call holds the lock of ``F`` (:func:`suite.atomic.exclusive_lock`,
+  the file ``.F.lock`` beside it, removed when done) from before it looks for ``F`` until ``F``
+  and its record are in place. A second process asking for the same file meanwhile fails at once
+  with a one-line :class:`~suite.errors.DownloadError` naming the first one's pid (it never
+  appends to the first one's ``.F.part``); once the first has finished, the same call returns the
+  verified ``F``. A killed process leaves no lock behind (the OS releases it).
+* **Never into the embedded data.** A destination inside the repository's embedded ``data/`` is
+  refused (:func:`suite.data.paths.check_not_embedded`).
 """
 
 from __future__ import annotations
@@ -47,13 +57,15 @@ import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
-from ..atomic import durable_replace, write_atomic
+from ..atomic import durable_replace, exclusive_lock, write_atomic
 from ..errors import DownloadError
+from .paths import check_not_embedded
 from .sources import SourceFile, name_tag_in_md5, source_file
 
 MIRROR_ENV = "NAS_SUITE_MIRROR"
@@ -120,10 +132,35 @@ def download(
         DownloadError: anything that keeps a verified file from being produced; the message
             is one line and says what to do.
     """
+    urls = [name_or_url, mirror if mirror is not None else os.environ.get(MIRROR_ENV, "")]
+    try:
+        return _download(name_or_url, dest_dir, sha256=sha256, verify=verify, filename=filename, mirror=mirror,
+                         progress=progress, chunk=chunk, timeout=timeout)
+    except DownloadError as err:
+        message = _scrub(str(err), urls)
+        if message != str(err):
+            raise DownloadError(message) from None
+        raise
+
+
+def _download(
+    name_or_url: str,
+    dest_dir: str | os.PathLike[str],
+    *,
+    sha256: str | None,
+    verify: bool,
+    filename: str | None,
+    mirror: str | None,
+    progress: Progress | None,
+    chunk: int,
+    timeout: float,
+) -> Path:
+    """:func:`download` before passwords are scrubbed from its messages."""
     if chunk <= 0:
         raise DownloadError(f"chunk must be a positive number of bytes, got {chunk}")
     plan = _plan(name_or_url, sha256=sha256, verify=verify, filename=filename, mirror=mirror)
     dest = Path(dest_dir)
+    check_not_embedded(dest, DownloadError)
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -131,7 +168,18 @@ def download(
     final = dest / plan.filename
     if final.exists():
         return _existing(final, plan)
+    with ExitStack() as held:
+        try:
+            held.enter_context(exclusive_lock(final, doing="downloading", error=DownloadError))
+        except OSError as err:
+            raise DownloadError(f"cannot write {dest}: {err.strerror or err}; choose another directory") from None
+        if final.exists():  # another process finished it between the check above and our lock
+            return _existing(final, plan)
+        return _fetch_verified(plan, final, progress=progress, chunk=chunk, timeout=timeout)
 
+
+def _fetch_verified(plan: _Plan, final: Path, *, progress: Progress | None, chunk: int, timeout: float) -> Path:
+    """Fetch into ``F.part``, verify, rename to ``final`` and record it (the caller holds the lock)."""
     part = final.with_name(final.name + ".part")
     received = _fetch(plan, part, progress=progress, chunk=chunk, timeout=timeout)
     if plan.expected is not None and received.sha256 != plan.expected:
@@ -143,9 +191,9 @@ def download(
             f"({plan.verified_by}); the bytes were moved to {rejected.name} - delete it and run again"
             + (", or check the --sha256 value" if plan.verified_by.endswith("user") else "")
         )
+    _write_json(manifest_path(final), _manifest(plan, received))  # first: whoever sees F also finds its record
     durable_replace(part, final)
     _validator_path(part).unlink(missing_ok=True)
-    _write_json(manifest_path(final), _manifest(plan, received))
     return final
 
 
@@ -206,6 +254,43 @@ def _plan(
     )
 
 
+def _redact(url: str) -> str:
+    """``url`` with the password of ``user:password@host`` replaced by ``***``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    netloc, slash, path = rest.partition("/")
+    userinfo, at, host = netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}{slash}{path}"
+
+
+def _scrub(message: str, urls: list[str]) -> str:
+    """``message`` with every password of ``urls`` (as written and percent-decoded) replaced by ``***``."""
+    for url in urls:
+        try:
+            password = urllib.parse.urlsplit(url).password if url and "@" in url else None
+        except ValueError:
+            password = None
+        for secret in {password, urllib.parse.unquote(password or "")} - {None, ""}:
+            message = message.replace(f"{secret}@", "***@")
+    return message
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows redirects to ``http(s)://`` only (urllib would also follow ``ftp://``)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001 (urllib's signature)
+        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            fp.close()
+            raise DownloadError(
+                f"{_redact(req.full_url)} redirected (HTTP {code}) to {_redact(newurl)}; only http:// and "
+                "https:// redirects are followed - download it yourself if you trust that address"
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def _checked_url(url: str, what: str) -> str:
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
@@ -236,7 +321,7 @@ def _fetch(
             if validator:
                 headers["If-Range"] = validator
         try:
-            response = urllib.request.urlopen(
+            response = urllib.request.build_opener(_HttpOnlyRedirects).open(
                 urllib.request.Request(plan.url, headers=headers), timeout=timeout
             )
         except urllib.error.HTTPError as err:
@@ -254,7 +339,7 @@ def _fetch(
             raise DownloadError(
                 f"cannot reach {plan.url}: {err.reason}; check the network or set {MIRROR_ENV}"
             ) from None
-        except (OSError, http.client.HTTPException) as err:
+        except (OSError, http.client.HTTPException, ValueError) as err:  # ValueError: a URL urllib cannot parse
             raise DownloadError(f"cannot reach {plan.url}: {err}; check the network and run again") from None
 
         with response:
@@ -400,7 +485,10 @@ def _read_validator(part: Path, url: str) -> str | None:
         record = json.loads(_validator_path(part).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return record.get("if_range") if record.get("url") == url else None
+    if not isinstance(record, dict) or record.get("url") != _redact(url):
+        return None
+    value = record.get("if_range")
+    return value if isinstance(value, str) and value.isprintable() else None
 
 
 def _write_validator(part: Path, url: str, headers: Any) -> None:
@@ -408,7 +496,7 @@ def _write_validator(part: Path, url: str, headers: Any) -> None:
     etag = headers.get("ETag")
     value = etag if etag and not etag.startswith("W/") else headers.get("Last-Modified")
     if value:
-        _write_json(_validator_path(part), {"url": url, "if_range": value})
+        _write_json(_validator_path(part), {"url": _redact(url), "if_range": value})
     else:
         _validator_path(part).unlink(missing_ok=True)
 
@@ -418,7 +506,7 @@ def _manifest(plan: _Plan, received: _Received) -> dict[str, Any]:
     return {
         "source": entry.name if entry else None,
         "file": plan.filename,
-        "url": plan.url,
+        "url": _redact(plan.url),
         "bytes": received.size,
         "sha256": received.sha256,
         "md5": received.md5,

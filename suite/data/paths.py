@@ -2,20 +2,72 @@
 
 Resolution order for *reading* (first that holds the requested cache wins):
 explicit argument > ``$NAS_SUITE_DATA`` > per-user default > the embedded ``data/`` shipped with
-the repository. *Writing* never targets the embedded directory implicitly: it goes to the
-argument, else ``$NAS_SUITE_DATA``, else the per-user default, so a conversion can never
-overwrite the reproducible embedded default by accident.
+the repository. *Writing* goes to the argument, else ``$NAS_SUITE_DATA``, else the per-user
+default, and never into the embedded directory: :func:`check_not_embedded` refuses any target
+that resolves to it or inside it (``--out data``, ``NAS_SUITE_DATA=<repo>/data``, a symlink to
+it), so a conversion or download cannot overwrite the reproducible embedded default. Only
+``scripts/build_embedded.py`` writes there, inside :func:`writing_embedded`.
 """
 
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Iterator
+
+from ..errors import NasSuiteError
 
 ENV_VAR = "NAS_SUITE_DATA"
 
 #: The repository's embedded default (built by ``scripts/build_embedded.py``).
 EMBEDDED_DIR = Path(__file__).resolve().parents[2] / "data"
+
+
+_EMBEDDED_WRITES: ContextVar[bool] = ContextVar("nas_suite_embedded_writes", default=False)
+
+
+@contextmanager
+def writing_embedded() -> Iterator[None]:
+    """Allow writes into :data:`EMBEDDED_DIR` inside this block (this thread/context only).
+
+    For ``scripts/build_embedded.py`` alone, which rebuilds the embedded caches byte-identically.
+    """
+    token = _EMBEDDED_WRITES.set(True)
+    try:
+        yield
+    finally:
+        _EMBEDDED_WRITES.reset(token)
+
+
+def is_embedded(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` (existing or not) is :data:`EMBEDDED_DIR` or inside it: symlinks are
+    resolved, and existing ancestors are compared by identity too (case-insensitive file systems)."""
+    resolved, embedded = Path(os.path.realpath(path)), Path(os.path.realpath(EMBEDDED_DIR))
+    try:
+        identity = os.stat(embedded)
+    except OSError:
+        identity = None
+    for ancestor in (resolved, *resolved.parents):
+        if ancestor == embedded:
+            return True
+        try:
+            if identity is not None and os.path.samestat(os.stat(ancestor), identity):
+                return True
+        except OSError:
+            continue  # not created yet
+    return False
+
+
+def check_not_embedded(path: str | os.PathLike[str], error: type[NasSuiteError] = NasSuiteError) -> None:
+    """Raise ``error`` (one line) if writing ``path`` would write into the embedded ``data/``,
+    unless inside :func:`writing_embedded`."""
+    if is_embedded(path) and not _EMBEDDED_WRITES.get():
+        raise error(
+            f"refusing to write {path}: it is inside the embedded data/ ({EMBEDDED_DIR}), which only "
+            f"scripts/build_embedded.py rebuilds; choose another root with --out or ${ENV_VAR}"
+        )
 
 
 def user_dir() -> Path:

@@ -110,6 +110,10 @@ ZC_CITATION = (
 )
 MACRO_CITATION = "Su, You, Huang, Wang, Qian, Zhang, Xu. Prioritized Architecture Sampling with Monto-Carlo Tree Search. CVPR 2021 (NAS-Bench-Macro)."
 GRAPH_CITATION = "Qin, Zhang, Zhang, Chen, Wang, Zhu. NAS-Bench-Graph: Benchmarking Graph Neural Architecture Search. NeurIPS 2022 Datasets and Benchmarks."
+NLP_CITATION = (
+    "Klyuchnikov, Trofimov, Artemova, Salnikov, Fedorov, Filippov, Burnaev. NAS-Bench-NLP: Neural Architecture "
+    "Search Benchmark for Natural Language Processing. IEEE Access 10, 2022 (arXiv:2006.07116)."
+)
 
 #: benchmark name -> :class:`BenchmarkSpec`, in listing order
 BENCHMARKS: Registry[BenchmarkSpec] = Registry("benchmark", [
@@ -141,6 +145,10 @@ BENCHMARKS: Registry[BenchmarkSpec] = Registry("benchmark", [
         "suite.data.spaces.nbgraph:NBGraphSpace",
         ("cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv", "proteins"),
         GRAPH_CITATION,
+    ),
+    BenchmarkSpec(
+        "nbnlp", "NAS-Bench-NLP (WikiText-2 training logs)", "suite.data.spaces.nbnlp:NBNLPSpace", ("wikitext2",),
+        NLP_CITATION, aliases={"wikitext-2": "wikitext2", "wt2": "wikitext2"},
     ),
 ], error=UnknownBenchmark)
 
@@ -179,6 +187,11 @@ IMPORTERS: Registry[ImporterSpec] = Registry("importer", [
         name="nbgraph-pypi", benchmark="nbgraph", factory="suite.data.importers.nbgraph:convert",
         source="the installed nas-bench-graph package (light/*.bench), or a directory of them",
         citation=GRAPH_CITATION, licence="Apache-2.0", uses_pickle=True, extra="graph",
+    ),
+    ImporterSpec(
+        name="nbnlp-logs", benchmark="nbnlp", factory="suite.data.importers.nbnlp:convert",
+        source="train_logs_wikitext-2/logs.zip (zip of training-log JSONs, read in place)",
+        citation=NLP_CITATION, licence="Apache-2.0",
     ),
 ], error=UnknownBenchmark)
 

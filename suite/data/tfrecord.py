@@ -12,7 +12,9 @@ with ``masked_crc(c) = ((c >> 15) | (c << 17)) + 0xa282ead8  (mod 2**32)`` over 
 
 :func:`iter_records` streams a file through a buffered reader (a 2 GB file never sits in memory),
 checks both CRCs of every record and raises :class:`suite.errors.CorruptRecord` naming the file
-and the byte offset where the damaged record starts. CRC-32C comes from the ``crc32c`` package
+and the byte offset where the damaged record starts. Only a regular file is read (a directory or
+FIFO is refused before it is opened for reading), and a record longer than ``max_read_bytes``
+(:mod:`suite.data.limits`) is refused before its data is read. CRC-32C comes from the ``crc32c`` package
 (C, about 1 GB/s) when it is installed, else from a table-driven pure-Python fallback that gives
 identical results (tested on the standard check vector) but is ~100x slower.
 """
@@ -20,11 +22,13 @@ identical results (tested on the standard check vector) but is ~100x slower.
 from __future__ import annotations
 
 import os
+import stat
 import struct
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
 
-from ..errors import CorruptRecord
+from ..errors import CorruptRecord, SourceFormatError
+from .limits import Limits, current, regular_file
 
 __all__ = [
     "crc32c",
@@ -104,24 +108,36 @@ def iter_records(
     *,
     check_crc: bool = True,
     buffer_size: int = 1 << 20,
+    limits: Limits | None = None,
 ) -> Iterator[tuple[int, bytes]]:
     """Yield ``(offset, data)`` for every record of a TFRecord file, in file order.
 
     ``offset`` is the byte position where the record's frame starts. Raises
     :class:`CorruptRecord` on a length or data CRC mismatch, a length that runs past the end
-    of the file, or a truncated trailing record. An empty file yields nothing.
+    of the file, or a truncated trailing record; :class:`~suite.errors.SourceFormatError` for a
+    path that is not a regular file and :class:`~suite.data.limits.LimitExceeded` for a record
+    longer than ``max_read_bytes``. An empty file yields nothing.
     """
-    path = Path(path)
-    with open(path, "rb", buffering=buffer_size) as handle:
-        size = os.fstat(handle.fileno()).st_size
-        yield from _iter_handle(handle, path, size, check_crc)
+    path = regular_file(path, "pass the .tfrecord file")
+    limits = limits or current()
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as err:
+        raise SourceFormatError(f"cannot read {path}: {err.strerror or err}") from None
+    with open(fd, "rb", buffering=buffer_size) as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):  # swapped for something else after the check above
+            raise SourceFormatError(f"{path} is not a regular file (a FIFO, socket or device)")
+        yield from _iter_handle(handle, path, info.st_size, check_crc, limits)
 
 
-def _iter_handle(handle: BinaryIO, path: Path, size: int, check_crc: bool) -> Iterator[tuple[int, bytes]]:
+def _iter_handle(handle: BinaryIO, path: Path, size: int, check_crc: bool,
+                 limits: Limits) -> Iterator[tuple[int, bytes]]:
     read = handle.read
     unpack_header = _HEADER.unpack
     unpack_footer = _FOOTER.unpack
     crc = crc32c
+    max_length = limits.max_read_bytes
     offset = 0
     while True:
         header = read(12)
@@ -133,6 +149,9 @@ def _iter_handle(handle: BinaryIO, path: Path, size: int, check_crc: bool) -> It
         if check_crc and _mask(crc(header[:8])) != length_crc:
             raise _corrupt(path, offset, "length CRC mismatch")
         end = offset + 12 + length + 4
+        if length > max_length:
+            raise limits.exceeded("max_read_bytes", f"{path}: record at byte offset {offset}",
+                                  f"its length is {length:,} bytes")
         if end > size:
             raise _corrupt(path, offset, f"truncated record: needs {length} data bytes, file ends at byte {size}")
         data = read(length)

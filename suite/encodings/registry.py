@@ -116,6 +116,13 @@ _SPECS = (
              "node types (input, output, none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3). "
              "The adjacency is the same for every cell. Split with unflatten_graph(X, 8)."),
     ),
+    EncodingSpec(
+        name="adjacency_onehot", benchmark="nbnlp", factory="suite.encodings.nbnlp:adjacency_onehot",
+        citation=WHITE_2020, summary=_SUMMARIES["adjacency_onehot"], shape="(n, 612)",
+        doc=("24 node slots in the canonical topological order of suite.data.spaces.nbnlp: one-hot op (24 x 7, "
+             "slot-major), sources read (24 x 4: x, h_prev_0..2), node->node edges (276 upper-triangular bits, "
+             "row-major), hidden state output (24 x 3). Blend input order is not encoded (suite/encodings/nbnlp.py)."),
+    ),
 )
 
 #: ``"benchmark:name"`` -> :class:`EncodingSpec`, in listing order

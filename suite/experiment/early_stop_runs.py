@@ -8,14 +8,21 @@ TOML (``kind = "early_stopping"``)::
     dataset = "cifar10"
     seeds = 100
     methods = ["full", "sh", "hyperband", "srm-random", "srm-hyperband"]
+    metric = "valid_acc"     # validation value maximised (default); a loss through its negation
+    test_metric = "test_acc" # test value reported (default)
     [params]                 # keyword parameters of suite.search.early_stopping.run_early_stopping
     eta = 3
+    n_archs = 100            # candidates the reference trains, of the pool (drawn without replacement)
     [params.srm-random]      # per-method overrides
     tau = 0.25
 
 Every (method, seed) is one task for the runner's backends; finished ones are journalled in
-``runs.jsonl`` and not re-run. Outputs in ``results/<name>/``: ``records.parquet`` (one row per
-method and seed: cost, speed-ups, regret), ``trajectories.parquet`` (anytime curves),
+``runs.jsonl`` and not re-run. Each seed is one run: one random order of the whole candidate
+pool (never re-drawn), one drawn training seed per candidate where the benchmark records
+seeds, and the reference's target from its own candidates (protocol:
+:mod:`suite.search.early_stopping.runner`). Outputs in ``results/<name>/``:
+``records.parquet`` (one row per method and seed: cost, per-run speed-up, target reached,
+regret, leakage audit), ``trajectories.parquet`` (anytime curves),
 ``budget_correlation.parquet`` (Spearman/Kendall of each rung budget with the final value, the
 reason early stopping works or not), ``config.toml`` and ``meta.json``; ``nas-suite report``
 adds the speed-up table and figures.
@@ -41,7 +48,8 @@ from .kinds import FunctionKind
 __all__ = ["EarlyStopSpec", "KIND", "parse_early_stop_spec", "run_early_stop_experiment"]
 
 JOURNAL = "runs.jsonl"
-_TOP = {"name", "description", "kind", "benchmark", "dataset", "seeds", "methods", "params", "budgets"}
+_TOP = {"name", "description", "kind", "benchmark", "dataset", "seeds", "methods", "params", "budgets", "metric",
+        "test_metric"}
 
 
 @dataclass(frozen=True)
@@ -58,11 +66,19 @@ class EarlyStopSpec:
     #: "curve": epochs of one run's learning curve (resumable; NB-201); "schedules": separate
     #: runs of each schedule (NB-101's 4/12/36/108 epochs; not resumable, no SRM rule)
     budgets: str = "curve"
+    #: the validation value the methods maximise and the test value reported (higher is better:
+    #: a loss is read through its negation, e.g. NAS-Bench-NLP's ``neg_val_loss``)
+    metric: str = "valid_acc"
+    test_metric: str = "test_acc"
 
     def as_toml_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description, "kind": "early_stopping",
-                "benchmark": self.benchmark, "dataset": self.dataset, "seeds": list(self.seeds),
-                "methods": list(self.methods), "budgets": self.budgets, "params": dict(self.params)}
+        out = {"name": self.name, "description": self.description, "kind": "early_stopping",
+               "benchmark": self.benchmark, "dataset": self.dataset, "seeds": list(self.seeds),
+               "methods": list(self.methods), "budgets": self.budgets, "params": dict(self.params)}
+        # written only when not the default, so configs pinned before these keys existed still match
+        out.update({k: v for k, v in (("metric", self.metric), ("test_metric", self.test_metric))
+                    if v != getattr(EarlyStopSpec, k)})
+        return out
 
     def method_params(self, method: str) -> dict[str, Any]:
         shared = {k: v for k, v in self.params.items() if not isinstance(v, Mapping)}
@@ -100,23 +116,28 @@ def parse_early_stop_spec(raw: Mapping[str, Any], source: str) -> EarlyStopSpec:
                           f"(separate runs per schedule, e.g. NB-101's 4/12/36/108), got {budgets!r}")
     if budgets == "schedules" and any(METHODS.load(m).needs_curves for m in methods):
         raise InvalidSpec(f"{source}: the SRM methods need learning curves; use budgets = \"curve\" or drop them")
+    metrics = {k: raw.get(k, getattr(EarlyStopSpec, k)) for k in ("metric", "test_metric")}
+    for k, v in metrics.items():
+        if not isinstance(v, str) or not v:
+            raise InvalidSpec(f"{source}: {k} must be a metric name (higher is better), got {v!r}")
     return EarlyStopSpec(name=name, benchmark=benchmark, dataset=dataset, methods=tuple(methods), budgets=budgets,
                          seeds=parse_seeds(raw, source), params={k: (dict(v) if isinstance(v, Mapping) else v)
                                                                  for k, v in params.items()},
-                         description=str(raw.get("description", "")))
+                         description=str(raw.get("description", "")), **metrics)
 
 
-_TABLES: dict[tuple[str, str, str | None, str], Any] = {}
+_TABLES: dict[tuple[str, ...], Any] = {}
 
 
 def _table(spec: EarlyStopSpec, data_root: str | None) -> Any:
     from ..search.early_stopping import curve_table, schedule_table
     from .runner import cached_load
 
-    key = (spec.benchmark, spec.dataset, data_root, spec.budgets)
+    key = (spec.benchmark, spec.dataset, data_root, spec.budgets, spec.metric, spec.test_metric)
     if key not in _TABLES:
         build = curve_table if spec.budgets == "curve" else schedule_table
-        _TABLES[key] = build(cached_load(spec.benchmark, spec.dataset, data_root))
+        _TABLES[key] = build(cached_load(spec.benchmark, spec.dataset, data_root), metric=spec.metric,
+                             test_metric=spec.test_metric)
     return _TABLES[key]
 
 
@@ -161,7 +182,8 @@ def run_early_stop_experiment(spec: EarlyStopSpec, results_root: str | os.PathLi
         with atomic_output(directory / name) as tmp:
             frame.to_parquet(tmp, index=False)
     meta = {"name": spec.name, "kind": KIND.name, "runs": done.n_tasks, "backend": backend, "jobs": jobs,
-            "candidates": int(len(table.ids)), **provenance(cached_load(spec.benchmark, spec.dataset, root))}
+            "candidates": int(len(table.ids)), "per_seed": bool(table.per_seed), "table": table.description,
+            **provenance(cached_load(spec.benchmark, spec.dataset, root))}
     write_atomic(directory / "meta.json", json.dumps(meta, indent=2, default=str) + "\n")
     return RunResult(directory, KIND.name, done.n_tasks, done.n_run, True, unit="early-stopping runs")
 

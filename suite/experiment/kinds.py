@@ -138,19 +138,50 @@ def run_spec(spec: Any, results_root: str | os.PathLike[str] = "results", option
     return kind_of(spec).run(spec, results_root, options or RunOptions())
 
 
+#: the largest meta.json read (a few kB when written by nas-suite)
+MAX_META_BYTES = 16 << 20
+
+
 def read_meta(run_dir: Path) -> dict[str, Any]:
     """A finished run's ``meta.json``; a one-line error when it is missing or unreadable."""
     path = Path(run_dir) / "meta.json"
     if not path.exists():
         raise NasSuiteError(f"{run_dir} has no meta.json: the run is unfinished or this is not a run directory "
                             f"(re-run `nas-suite run` with its config.toml to complete it)")
+    if not path.is_file():  # a directory, or a FIFO that would block the read forever
+        raise NasSuiteError(f"{path} is not a regular file; re-run the config to rewrite it")
+    if path.stat().st_size > MAX_META_BYTES:
+        raise NasSuiteError(f"{path} is {path.stat().st_size:,} bytes, not a meta.json nas-suite wrote; "
+                            f"re-run the config to rewrite it")
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as err:
-        raise NasSuiteError(f"{path} is not valid JSON ({err}); re-run the config to rewrite it") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:
+        raise NasSuiteError(f"{path} is not valid JSON ({' '.join(str(err).split())}); "
+                            f"re-run the config to rewrite it") from None
     if not isinstance(meta, dict):
         raise NasSuiteError(f"{path} is not a JSON object; re-run the config to rewrite it")
     return meta
+
+
+def _check_tables(run_dir: Path) -> None:
+    """Read every ``*.parquet`` of a run directory once, so a damaged one is a one-line error naming it.
+
+    Damage shows up as many exception types (pyarrow's ArrowInvalid, OSError without an errno,
+    JSON and Unicode errors from the pandas metadata, ...); reading the files here, before the
+    kind's report runs, keeps those apart from the report code's own errors.
+    """
+    import pandas as pd
+
+    for path in sorted(run_dir.glob("*.parquet")):
+        if not path.is_file():
+            raise NasSuiteError(f"{path} is not a regular file; re-run the config to rewrite it")
+        try:
+            pd.read_parquet(path)
+        except Exception as err:  # noqa: BLE001 - any decoding failure of a file nas-suite wrote is damage
+            if isinstance(err, OSError) and err.errno is not None:
+                raise  # permission denied and the like: the CLI names the path
+            raise NasSuiteError(f"{path} is damaged ({type(err).__name__}: {' '.join(str(err).split())}); "
+                                f"re-run the config to rewrite it") from err
 
 
 def report_run(run_dir: str | os.PathLike[str]) -> list[str]:
@@ -162,4 +193,5 @@ def report_run(run_dir: str | os.PathLike[str]) -> list[str]:
         raise NasSuiteError(f"{run_dir}/meta.json records no run kind (written by an older nas-suite); "
                             f"re-run its config to rewrite it")
     writer: Callable[[Path, dict[str, Any]], list[str]] = _resolve(kind(name).report)
+    _check_tables(run_dir)
     return writer(run_dir, meta)

@@ -8,6 +8,8 @@ Layout of ``results/<name>/``:
 - ``records.parquet`` — tidy long table, one row per (cell, metric), sorted in grid order:
   ``benchmark, dataset, target, predictor, fidelity, train_size, seed, n_train, n_test,
   metric, value``. Deterministic: a resumed run writes the same bytes as an uninterrupted one.
+  With ``[target] diverged_below`` the metrics also include ``n_diverged`` and ``<m>_trained``
+  (see :func:`record_metrics`).
 - ``predictions.parquet`` — every test prediction: ``predictor, fidelity, train_size, seed, id,
   y_true, y_pred`` (for predicted-vs-true plots and metrics computed later).
 - ``timings.parquet`` — ``fit_seconds`` and ``predict_seconds`` per cell. Wall-clock times
@@ -112,6 +114,8 @@ def _inputs(spec: ExperimentSpec, name: str, fidelity: int) -> Any:
     from .. import predictors as P
 
     inputs = P.spec(name).inputs
+    if inputs.curve_epochs:  # learning-curve models extrapolate the curve of the target itself
+        inputs = inputs.with_(curve_metric=spec.target_metric)
     if fidelity:
         inputs = inputs.with_(curve_epochs=fidelity)
     return inputs
@@ -149,6 +153,32 @@ def split(spec: ExperimentSpec, pool: np.ndarray, seed: int, train_size: int) ->
     return perm[spec.test_size : spec.test_size + train_size], perm[: spec.test_size]
 
 
+def record_metrics(spec: ExperimentSpec) -> tuple[str, ...]:
+    """The metric names of each cell's records, in order.
+
+    ``n_pairs`` and the spec's metrics; with ``target_diverged_below`` also ``n_diverged`` (test
+    architectures whose target lies below the threshold) and every metric again as
+    ``<m>_trained``, scored on the other test architectures only.
+    """
+    names = ("n_pairs", *spec.metrics)
+    if spec.target_diverged_below is not None:
+        names += ("n_diverged", *(f"{m}_trained" for m in spec.metrics))
+    return names
+
+
+def score_cell(spec: ExperimentSpec, y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """Every value of :func:`record_metrics` for one cell's test predictions."""
+    from ..metrics import score_all
+
+    values = score_all(y_true, y_pred, spec.metrics)
+    if spec.target_diverged_below is not None:
+        trained = y_true >= spec.target_diverged_below
+        values["n_diverged"] = float(np.count_nonzero(~trained))
+        values.update({f"{m}_trained": v for m, v in score_all(y_true[trained], y_pred[trained], spec.metrics).items()
+                       if m in spec.metrics})
+    return values
+
+
 def cell_random_state(cell: Cell) -> int:
     """The predictor's seed: a stable function of the cell (not of run order or process)."""
     seq = np.random.SeedSequence([cell.seed, zlib.crc32(cell.predictor.encode()), cell.train_size, cell.fidelity])
@@ -161,7 +191,6 @@ def run_cell(spec: ExperimentSpec, cell: Cell, data_root: str | None, pool: np.n
     import warnings
 
     from .. import predictors as P
-    from ..metrics import score_all
 
     bench = _bench(spec, data_root)
     y = _target(spec, bench)
@@ -170,7 +199,7 @@ def run_cell(spec: ExperimentSpec, cell: Cell, data_root: str | None, pool: np.n
     X_train = P.build_features(bench, inputs, train, train=True)
     X_test = P.build_features(bench, inputs, test, train=False)
     params = spec.params.get(cell.predictor, {})
-    model = P.make(cell.predictor, bench, **params)
+    model = P.make(cell.predictor, bench, inputs=inputs, **params)
     if "random_state" in model.get_params() and "random_state" not in params:
         model.set_params(random_state=cell_random_state(cell))
     try:
@@ -185,7 +214,7 @@ def run_cell(spec: ExperimentSpec, cell: Cell, data_root: str | None, pool: np.n
         raise
     except Exception as err:  # noqa: BLE001 - re-raised with the cell named
         raise CellFailed(f"cell {cell.key}: {type(err).__name__}: {err}") from err
-    values = score_all(y[test], pred, spec.metrics)
+    values = score_cell(spec, y[test], pred)
     return {"key": cell.key, "n_train": int(len(train)), "n_test": int(len(test)), "values": values,
             "fit_seconds": t1 - t0, "predict_seconds": t2 - t1, "pred": pred.tolist()}
 
@@ -244,7 +273,7 @@ def _write_outputs(directory: Path, spec: ExperimentSpec, cells: list[Cell], don
     rows, timing = [], []
     for c in cells:
         e = done[c.key]
-        for metric in ("n_pairs", *spec.metrics):
+        for metric in record_metrics(spec):
             rows.append((spec.benchmark, spec.dataset, target, c.predictor, c.fidelity, c.train_size, c.seed,
                          e["n_train"], e["n_test"], metric, float(e["values"][metric])))
         timing.append((c.predictor, c.fidelity, c.train_size, c.seed, e["fit_seconds"], e["predict_seconds"]))

@@ -11,7 +11,9 @@ TOML (``kind = "search"``)::
     [objective]                      # suite.search.Objective
     metric = "valid_acc"
     schedule = 12
-    noise = "mean"                   # or "sample": one recorded seed per architecture and run
+    noise = "query"                  # default: a fresh recorded seed per query (NATS-Bench's
+                                     # simulate_train_eval); "sample": one per architecture and
+                                     # run; "mean": the seed mean
     cost_metric = "train_time"
     cost_scale = 0.06
 
@@ -329,6 +331,25 @@ def records(spec: SearchSpec, bench: Benchmark, traj: pd.DataFrame) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+def observed_noise(spec: SearchSpec, bench: Benchmark) -> dict[str, str]:
+    """The noise the runs asked for and the noise they observed (the seed mean where the cache has no
+    per-seed values of the observed metric), with the label tables print."""
+    import warnings
+
+    from ..search.oracle import NOISE_LABELS, NoiseUnavailable, objective_tables
+
+    objective = spec.objective_obj()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NoiseUnavailable)  # said once by the runs; recorded here instead
+        used = objective_tables(bench, objective, np.random.default_rng(0)).noise
+    label = NOISE_LABELS[used]
+    if used != objective.noise:
+        at = "" if objective.schedule is None else f" at schedule {objective.schedule}"
+        label += (f" (noise = \"{objective.noise}\" was asked for, but this cache records {objective.metric}{at} "
+                  f"only as a seed mean)")
+    return {"requested": objective.noise, "used": used, "label": label}
+
+
 def write_outputs(directory: Path, spec: SearchSpec, bench: Benchmark, done: Mapping[str, Mapping[str, Any]],
                   backend: str, jobs: int) -> None:
     from .files import atomic_output, provenance, write_atomic
@@ -342,7 +363,7 @@ def write_outputs(directory: Path, spec: SearchSpec, bench: Benchmark, done: Map
         with atomic_output(directory / name) as tmp:
             frame.to_parquet(tmp, index=False)
     meta = {"name": spec.name, "kind": KIND.name, "runs": len(spec.methods) * len(spec.seeds), "backend": backend,
-            "jobs": jobs, **provenance(bench)}
+            "jobs": jobs, "noise": observed_noise(spec, bench), **provenance(bench)}
     write_atomic(directory / "meta.json", json.dumps(meta, indent=2) + "\n")
 
 

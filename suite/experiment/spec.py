@@ -18,6 +18,7 @@ Example::
 
     [target]            # what is predicted: Benchmark.metric(metric, epoch, seed, schedule=)
     metric = "valid_acc"
+    diverged_below = 20.0   # optional: also score the test cells at or above it ("trained")
 
     [params.xgb]        # keyword parameters of one predictor
     n_estimators = 200
@@ -37,15 +38,24 @@ else:  # pragma: no cover - Python 3.10
 
 from ..errors import InvalidSpec, NasSuiteError
 
-__all__ = ["ExperimentSpec", "InvalidSpec", "parse_spec", "apply_overrides", "to_toml"]
+__all__ = ["ExperimentSpec", "GRID_AXES", "InvalidSpec", "MAX_SEEDS", "MAX_SPEC_BYTES", "MAX_TASKS", "apply_overrides",
+           "check_spec_file", "grid_size", "parse_spec", "to_toml"]
 
-
+#: the largest ``seeds = N`` count: refused before ``range(N)`` is built (a typo such as
+#: ``seeds = 10000000`` would otherwise plan a grid for hours and exhaust memory)
+MAX_SEEDS = 100_000
+#: tasks a run may plan without ``--force`` (the shipped configs plan at most a few thousand)
+MAX_TASKS = 20_000
+#: the largest spec file read: specs are a few hundred bytes; anything bigger is not one
+MAX_SPEC_BYTES = 1 << 20
+#: the spec fields whose lengths multiply into a run's task grid; each kind uses the ones it has
+GRID_AXES = ("datasets", "predictors", "methods", "fidelity", "train_sizes", "seeds")
 
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 _TOP = {"name", "description", "benchmark", "dataset", "predictors", "train_sizes", "test_size",
         "seeds", "metrics", "target", "params", "fidelity", "selection"}
-_TARGET = {"metric", "epoch", "schedule", "seed"}
+_TARGET = {"metric", "epoch", "schedule", "seed", "diverged_below"}
 _SELECTION = {"train", "test"}
 
 
@@ -65,6 +75,10 @@ class ExperimentSpec:
         metrics: names from :data:`suite.metrics.METRICS` recorded per cell.
         target_metric, target_epoch, target_schedule, target_seed: arguments of
             ``Benchmark.metric`` for the quantity predicted (epoch None = final).
+        target_diverged_below: optional threshold in target units (e.g. 20.0 for accuracy in
+            %). When set, every cell also records ``n_diverged`` (test architectures whose
+            target is below it) and each metric ``m`` again as ``m_trained`` over the other test
+            architectures, so a few diverged cells cannot carry a score. None: neither.
         params: per-predictor keyword overrides.
         fidelity: observed learning-curve lengths (epochs) for predictors that read curves;
             empty = their registry default. Other predictors ignore it (one cell, fidelity 0).
@@ -87,6 +101,7 @@ class ExperimentSpec:
     target_epoch: int | None = None
     target_schedule: int | None = None
     target_seed: str | int = "mean"
+    target_diverged_below: float | None = None
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     fidelity: tuple[int, ...] = ()
     selection_train: str = "random"
@@ -104,7 +119,7 @@ class ExperimentSpec:
         out["metrics"] = list(self.metrics)
         out["fidelity"] = list(self.fidelity)
         target = {"metric": self.target_metric, "epoch": self.target_epoch, "schedule": self.target_schedule,
-                  "seed": self.target_seed}
+                  "seed": self.target_seed, "diverged_below": self.target_diverged_below}
         out["target"] = {k: v for k, v in target.items() if v is not None}
         out["selection"] = {"train": self.selection_train, "test": self.selection_test}
         out["params"] = {k: dict(v) for k, v in self.params.items()}
@@ -179,6 +194,11 @@ def parse_spec(raw: Mapping[str, Any], source: str = "spec") -> ExperimentSpec:
     t_seed = target.get("seed", "mean")
     if not (t_seed in ("mean", "sample") or (isinstance(t_seed, int) and not isinstance(t_seed, bool))):
         raise InvalidSpec(f"{source}: target.seed must be \"mean\", \"sample\" or a recorded seed value, got {t_seed!r}")
+    t_diverged = target.get("diverged_below")
+    if t_diverged is not None:
+        if isinstance(t_diverged, bool) or not isinstance(t_diverged, (int, float)) or t_diverged != t_diverged:
+            raise InvalidSpec(f"{source}: target.diverged_below must be a number in target units, got {t_diverged!r}")
+        t_diverged = float(t_diverged)
     params = raw.get("params", {})
     if not isinstance(params, Mapping) or not all(isinstance(v, Mapping) for v in params.values()):
         raise InvalidSpec(f"{source}: params must hold one table per predictor ([params.xgb] n_estimators = 100)")
@@ -199,8 +219,8 @@ def parse_spec(raw: Mapping[str, Any], source: str = "spec") -> ExperimentSpec:
     return ExperimentSpec(
         name=name, benchmark=benchmark, dataset=dataset, predictors=tuple(predictors), train_sizes=train_sizes,
         test_size=test_size, seeds=seeds, metrics=metrics, target_metric=t_metric, target_epoch=t_epoch,
-        target_schedule=t_schedule, target_seed=t_seed, params={k: dict(v) for k, v in params.items()},
-        fidelity=fidelity, description=description,
+        target_schedule=t_schedule, target_seed=t_seed, target_diverged_below=t_diverged,
+        params={k: dict(v) for k, v in params.items()}, fidelity=fidelity, description=description,
     )
 
 
@@ -278,11 +298,54 @@ def parse_seeds(raw: Mapping[str, Any], source: str) -> tuple[int, ...]:
     if isinstance(seeds_raw, int) and not isinstance(seeds_raw, bool):
         if seeds_raw < 1:
             raise InvalidSpec(f"{source}: seeds must be >= 1 (a count) or a list of seed values, got {seeds_raw}")
+        if seeds_raw > MAX_SEEDS:
+            raise InvalidSpec(f"{source}: seeds = {seeds_raw} is more than the {MAX_SEEDS:,} seeds a run may have; "
+                              f"split it into runs over lists of seed values")
         return tuple(range(seeds_raw))
     seeds = tuple(_ints(seeds_raw, "seeds", source, minimum=0))
     if len(set(seeds)) != len(seeds):
         raise InvalidSpec(f"{source}: seeds has duplicates: {list(seeds)}")
     return seeds
+
+
+def grid_size(spec: Any) -> tuple[int, str]:
+    """How many tasks a parsed spec plans, at most, and the product that gives it.
+
+    The product of the lengths of the spec's :data:`GRID_AXES` (an empty axis counts once), so
+    ``(60, "4 predictors x 3 train_sizes x 5 seeds")``. An upper bound: a predictor that reads no
+    curves runs once, not once per fidelity. Kinds whose tasks are not a grid of these axes (the
+    proxy experiments' chunks, one budget-correlation pass) count what they have.
+    """
+    total, parts = 1, []
+    for axis in GRID_AXES:
+        values = getattr(spec, axis, None)
+        if isinstance(values, (tuple, list)) and values:
+            total *= len(values)
+            parts.append(f"{len(values)} {axis}")
+    return total, " x ".join(parts) or "1 task"
+
+
+def check_spec_file(path: Any) -> None:
+    """Refuse, with one line, a spec path that is not a small regular file (before it is read).
+
+    A FIFO or a device would block the read forever; a directory or a huge file is not a spec.
+    A missing path is left to the reader, which says so.
+    """
+    import os
+    import stat
+
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise InvalidSpec(f"cannot read the spec {path}: {err.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InvalidSpec(f"{path} is a directory, not a TOML spec file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidSpec(f"{path} is not a regular file (a FIFO, socket or device); give a TOML spec file")
+    if info.st_size > MAX_SPEC_BYTES:
+        raise InvalidSpec(f"{path} is {info.st_size:,} bytes; a spec is a small TOML file (at most {MAX_SPEC_BYTES:,})")
 
 
 def _names(raw: Mapping[str, Any], key: str, source: str, required: bool = True) -> list[str]:

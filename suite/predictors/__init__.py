@@ -26,18 +26,18 @@ if TYPE_CHECKING:
 __all__ = ["available", "spec", "make", "Inputs", "PredictorSpec", "build_features", "measured_ids", "proxy_metric"]
 
 
-def _space_params(entry: PredictorSpec, factory: Any, bench: Benchmark | None) -> dict[str, Any]:
-    """Parameters implied by the benchmark (only those the factory accepts)."""
+def _space_params(inputs: Inputs, factory: Any, bench: Benchmark | None) -> dict[str, Any]:
+    """Parameters implied by the benchmark and the inputs (only those the factory accepts)."""
     if bench is None:
         return {}
     accepted = inspect.signature(factory).parameters
     out: dict[str, Any] = {}
-    if entry.inputs.encoding == "graph" and "n_nodes" in accepted:
+    if inputs.encoding == "graph" and "n_nodes" in accepted:
         from ..encodings import graph_shape
 
         out["n_nodes"] = graph_shape(bench.name)[0]
-    if entry.inputs.curve_mode == "srm" and entry.inputs.curve_epochs and "n_epochs" in accepted:
-        out["n_epochs"] = build_features(bench, entry.inputs.with_(arch_features=False), [0]).shape[1]
+    if inputs.curve_mode == "srm" and inputs.curve_epochs and "n_epochs" in accepted:
+        out["n_epochs"] = build_features(bench, inputs.with_(arch_features=False), [0]).shape[1]
     return out
 
 
@@ -56,17 +56,18 @@ def spec(name: str) -> PredictorSpec:
         raise NasSuiteError(f"unknown predictor {name!r}; available: {', '.join(PREDICTORS)}") from None
 
 
-def make(name: str, bench: Benchmark | None = None, **params: Any) -> Any:
+def make(name: str, bench: Benchmark | None = None, *, inputs: Inputs | None = None, **params: Any) -> Any:
     """A new, unfitted predictor ``name`` with the registry's defaults overridden by ``params``.
 
     ``bench`` (optional) fills in what depends on the search space: the node count of the
     ``graph`` encoding for graph predictors, the curve length for learning-curve models. For a
     proxy predictor the score is column 0 of ``X`` (as :func:`build_features` lays it out).
+    ``inputs``: what the caller feeds it (default: the registry's), e.g. the curve of another metric.
     """
     entry = spec(name)
     module, attr = entry.factory.split(":")
     factory = getattr(importlib.import_module(f"{__name__}.{module}"), attr)
-    merged = {**entry.params, **_space_params(entry, factory, bench), **params}
+    merged = {**entry.params, **_space_params(entry.inputs if inputs is None else inputs, factory, bench), **params}
     try:
         return factory(**merged)
     except TypeError as err:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.spaces.nb201 import EDGES, N_EDGES, OPS
+from ..encodings.nbnlp import arch_features_of as nbnlp_arch_features_of
 from ..errors import InvalidArchitecture, UnknownBenchmark
 
 if TYPE_CHECKING:
@@ -106,7 +107,10 @@ def _nb201_from_bench(bench: Benchmark, ids: np.ndarray) -> np.ndarray:
     return nb201_arch_features(bench.archs.iloc[ids], params=bench.metric("params")[ids])
 
 
-_BY_BENCHMARK: dict[str, Callable[[Benchmark, np.ndarray], np.ndarray]] = {"nb201": _nb201_from_bench}
+_BY_BENCHMARK: dict[str, Callable[[Benchmark, np.ndarray], np.ndarray]] = {
+    "nb201": _nb201_from_bench,
+    "nbnlp": nbnlp_arch_features_of,  # params + suite.encodings.nbnlp.NBNLP_ARCH_FEATURES
+}
 
 
 def arch_features(bench: Benchmark, ids: np.ndarray) -> np.ndarray:

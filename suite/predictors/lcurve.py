@@ -42,6 +42,7 @@ from .curve_families import CURVE_FAMILIES, fit_curves, observed_length
 __all__ = ["BASES", "CurveExtrapolation", "LastSeenValue", "SequentialRegressionModel", "ts_features"]
 
 BASES: tuple[str, ...] = ("nusvr_rbf", "nusvr_linear", "rf", "ols")
+UNCERTAINTIES: tuple[str, ...] = ("cv_rmse", "ensemble")
 
 
 # -- shared helpers ------------------------------------------------------------------------------
@@ -142,6 +143,35 @@ def _draw_params(base: str, rng: np.random.Generator, n: int) -> list[dict[str, 
     return []
 
 
+def _svr_cv_mse(base: str, X: np.ndarray, y: np.ndarray, folds: KFold, draws: list[dict[str, Any]]) -> np.ndarray:
+    """CV mean squared error of every ν-SVR candidate in ``draws``, shape ``(len(draws),)``.
+
+    The same numbers as ``cross_val_predict`` over :func:`_make_base` (mean imputation,
+    standardised inputs and target fitted on each training fold), computed ~5x faster: the
+    imputation, scaling and kernel matrices are built once per fold and every candidate is
+    fitted on the precomputed kernel. RBF kernel ``exp(-gamma ||a - b||^2)``, linear ``a . b``.
+    """
+    oof = np.empty((len(draws), len(y)))
+    for train, test in folds.split(X):
+        imputer = SimpleImputer(keep_empty_features=True).fit(X[train])
+        scaler = StandardScaler().fit(imputer.transform(X[train]))
+        A, B = (scaler.transform(imputer.transform(X[rows])) for rows in (train, test))
+        y_scaler = StandardScaler().fit(y[train, None])
+        y_train = y_scaler.transform(y[train, None]).ravel()
+        if base == "nusvr_rbf":
+            sq_a = np.einsum("ij,ij->i", A, A)
+            d_aa = np.maximum(sq_a[:, None] + sq_a[None, :] - 2.0 * A @ A.T, 0.0)
+            d_ba = np.maximum(np.einsum("ij,ij->i", B, B)[:, None] + sq_a[None, :] - 2.0 * B @ A.T, 0.0)
+        else:
+            k_aa, k_ba = A @ A.T, B @ A.T
+        for i, p in enumerate(draws):
+            if base == "nusvr_rbf":
+                k_aa, k_ba = np.exp(-p["gamma"] * d_aa), np.exp(-p["gamma"] * d_ba)
+            svr = NuSVR(kernel="precomputed", C=p["C"], nu=p["nu"]).fit(k_aa, y_train)
+            oof[i, test] = y_scaler.inverse_transform(svr.predict(k_ba)[:, None]).ravel()
+    return np.mean((oof - y[None, :]) ** 2, axis=1)
+
+
 class SequentialRegressionModel(_CurveEstimator):
     """Baker's sequential regression model (SRM): one regressor per observed prefix length tau.
 
@@ -173,21 +203,32 @@ class SequentialRegressionModel(_CurveEstimator):
         the minimum-norm solution, so expect it to degrade for long prefixes). Inputs are
         standardised for SVR and OLS, and so is the target.
     search
-        Number of random-search draws per ``tau``, each scored by 3-fold CV mean squared error,
-        as in the paper; ``0`` keeps scikit-learn's defaults (nu-SVR ``C=1, nu=0.5,
-        gamma="scale"``; RF 100 trees). Distributions: ``C`` and ``gamma`` log-uniform on
-        ``[1e-5, 10]``, ``nu`` uniform on ``(0, 1]``; RF ``n_estimators`` uniform on
-        ``{10..800}`` and ``max_features`` uniform on ``[0.1, 0.5]`` (the ranges of NASLib's
-        re-implementation of Baker's predictor, ``automl/NASLib naslib/predictors/lcsvr.py``,
-        which draws 1000 candidates with 3-fold CV). Cost: ``3 * search`` extra
-        fits per ``tau`` (nu-SVR on 100 curves: about 2 ms each; RF: up to seconds each).
-        Ignored for ``"ols"``.
+        Number of random-search draws per ``tau`` (hyper-parameter search by random search
+        with cross-validation, as Baker et al. tune their SRMs), each scored by 3-fold CV mean
+        squared error; the best draw is refitted on all rows of that ``tau``. ``0`` keeps
+        scikit-learn's defaults (nu-SVR ``C=1, nu=0.5, gamma="scale"``; RF 100 trees).
+        Distributions: ``C`` and ``gamma`` log-uniform on ``[1e-5, 10]``, ``nu`` uniform on
+        ``(0, 1]``; RF ``n_estimators`` uniform on ``{10..800}`` and ``max_features`` uniform on
+        ``[0.1, 0.5]`` (the ranges of NASLib's re-implementation of Baker's predictor,
+        ``automl/NASLib naslib/predictors/lcsvr.py``, which draws 1000 candidates scored by
+        3-fold CV; the paper's own search space was not read, see docs/reproduction.md §6). Cost: ``3 * search`` extra fits per ``tau``; for nu-SVR they run on
+        precomputed per-fold kernels (about 1 ms each on 100 curves); RF draws take up to
+        seconds each. Ignored for ``"ols"``.
     sigma_folds
-        Folds of the K-fold CV whose out-of-fold residuals give ``sigma_`` (RMSE per ``tau``),
-        the predictive standard deviation used by Baker's early-stopping rule; for ``"rf"`` the
-        out-of-bag residuals are used instead (no extra fits). ``0`` skips it (``sigma_`` NaN).
-        A ``tau`` needs at least ``max(2, sigma_folds)`` training rows (3 with ``search``).
-        ``"loo"``: leave-one-out, Baker et al.'s choice (one extra fit per training row).
+        Folds of the K-fold CV whose out-of-fold residuals give ``sigma_`` (RMSE per ``tau``)
+        and, with ``uncertainty="ensemble"``, whose fold models are the ensemble. With
+        ``"cv_rmse"`` and ``"rf"`` the out-of-bag residuals are used instead (no extra fits).
+        ``0`` skips it (``sigma_`` NaN; not allowed with ``"ensemble"``). A ``tau`` needs at
+        least ``max(2, sigma_folds)`` training rows (3 with ``search``). ``"loo"``:
+        leave-one-out (one extra fit per training row).
+    uncertainty
+        The standard deviation :meth:`predict_with_std` returns (used by Baker's
+        early-stopping rule). ``"cv_rmse"``: one number per ``tau``, the CV RMSE ``sigma_``
+        (same for every row). ``"ensemble"``: per prediction, the standard deviation (ddof 1)
+        of the predictions of the ``sigma_folds`` fold models, each fitted on the training
+        rows outside one fold (a small model ensemble, as Baker et al. estimate uncertainty;
+        which members their ensemble has is not taken from the paper). The point prediction is
+        the full-data model's in both cases.
     random_state
         Seed (int), ``np.random.Generator`` (read, not advanced: every fit draws the same seed
         from it) or ``None``; drives the search draws, the CV folds and the forests. The same
@@ -204,6 +245,8 @@ class SequentialRegressionModel(_CurveEstimator):
         Hyper-parameters chosen per ``tau`` (empty dict: defaults).
     sigma_ : np.ndarray, shape (m,)
         CV (or OOB) RMSE per ``tau``, in target units.
+    members_ : list of lists of fitted regressors, length m
+        The fold models per ``tau`` (``uncertainty="ensemble"``; empty lists otherwise).
     n_train_ : np.ndarray of int, shape (m,)
         Training rows used per ``tau``.
     """
@@ -214,8 +257,9 @@ class SequentialRegressionModel(_CurveEstimator):
         taus: Sequence[int] | None = None,
         base: str = "nusvr_rbf",
         search: int = 0,
-        sigma_folds: int = 5,
+        sigma_folds: int | str = 5,
         random_state: int | np.random.Generator | None = None,
+        uncertainty: str = "cv_rmse",
     ) -> None:
         self.n_epochs = n_epochs
         self.taus = taus
@@ -223,6 +267,7 @@ class SequentialRegressionModel(_CurveEstimator):
         self.search = search
         self.sigma_folds = sigma_folds
         self.random_state = random_state
+        self.uncertainty = uncertainty
 
     def _candidate_taus(self) -> tuple[np.ndarray, bool]:
         n = self.n_epochs_
@@ -241,6 +286,10 @@ class SequentialRegressionModel(_CurveEstimator):
         if int(self.search) < 0 or (not loo and (isinstance(self.sigma_folds, str) or int(self.sigma_folds) < 0
                                                  or int(self.sigma_folds) == 1)):
             raise ValueError(f"search must be >= 0 and sigma_folds 0, >= 2 or 'loo', got {self.search}, {self.sigma_folds!r}")
+        if self.uncertainty not in UNCERTAINTIES:
+            raise ValueError(f"unknown uncertainty {self.uncertainty!r}; expected one of {', '.join(UNCERTAINTIES)}")
+        if self.uncertainty == "ensemble" and not loo and int(self.sigma_folds) == 0:
+            raise ValueError("uncertainty='ensemble' needs sigma_folds >= 2 or 'loo' (its members are the fold models)")
         X, y = self._validate_fit(X, y)
         curve, static, length = _split(self, X)
         candidates, explicit = self._candidate_taus()
@@ -248,7 +297,7 @@ class SequentialRegressionModel(_CurveEstimator):
         seeds = rng.integers(0, 2**31 - 1, size=(len(candidates), 3))
         min_rows = max(2, 2 if loo else int(self.sigma_folds), 3 if self.search else 0)
 
-        taus, models, params, sigmas, n_train = [], [], [], [], []
+        taus, models, params, sigmas, n_train, members = [], [], [], [], [], []
         for tau, (s_search, s_cv, s_model) in zip(candidates, seeds):
             rows = length >= tau
             if rows.sum() < min_rows:
@@ -260,9 +309,10 @@ class SequentialRegressionModel(_CurveEstimator):
                 continue
             Xt, yt = ts_features(curve[rows, :tau], static[rows]), y[rows]
             best = self._search(Xt, yt, np.random.default_rng(s_search), int(s_model))
-            model, sigma = self._fit_one(Xt, yt, best, int(s_cv), int(s_model))
+            model, sigma, fold_models = self._fit_one(Xt, yt, best, int(s_cv), int(s_model))
             taus.append(int(tau))
             models.append(model)
+            members.append(fold_models)
             params.append(best)
             sigmas.append(sigma)
             n_train.append(int(rows.sum()))
@@ -276,6 +326,7 @@ class SequentialRegressionModel(_CurveEstimator):
         self.params_ = params
         self.sigma_ = np.asarray(sigmas, dtype=np.float64)
         self.n_train_ = np.asarray(n_train, dtype=int)
+        self.members_ = members
         return self
 
     def _search(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator, seed: int) -> dict[str, Any]:
@@ -284,27 +335,42 @@ class SequentialRegressionModel(_CurveEstimator):
         if not draws:
             return {}
         folds = KFold(n_splits=min(3, len(y)), shuffle=True, random_state=int(rng.integers(2**31 - 1)))
-        scores = [
-            np.mean((y - cross_val_predict(_make_base(self.base, p, seed), X, y, cv=folds)) ** 2) for p in draws
-        ]
+        if self.base in ("nusvr_rbf", "nusvr_linear"):
+            scores = _svr_cv_mse(self.base, X, y, folds, draws)
+        else:
+            scores = [
+                np.mean((y - cross_val_predict(_make_base(self.base, p, seed), X, y, cv=folds)) ** 2) for p in draws
+            ]
         return draws[int(np.argmin(scores))]
 
-    def _fit_one(self, X: np.ndarray, y: np.ndarray, params: dict[str, Any], cv_seed: int, seed: int) -> tuple[Any, float]:
-        """Fitted model and its predictive sigma (CV or OOB RMSE; NaN when ``sigma_folds == 0``)."""
+    def _fit_one(
+        self, X: np.ndarray, y: np.ndarray, params: dict[str, Any], cv_seed: int, seed: int
+    ) -> tuple[Any, float, list[Any]]:
+        """Fitted model, its CV (or OOB) RMSE (NaN when ``sigma_folds == 0``) and the fold models
+        (``uncertainty="ensemble"``; else an empty list)."""
         loo = self.sigma_folds == "loo"
-        oob = self.base == "rf" and (loo or self.sigma_folds > 0)
+        ensemble = self.uncertainty == "ensemble"
+        oob = self.base == "rf" and not ensemble and (loo or self.sigma_folds > 0)
         model = _make_base(self.base, params, seed, oob=oob).fit(X, y)
         if not loo and self.sigma_folds == 0:
-            return model, float("nan")
+            return model, float("nan"), []
         if oob:
             with warnings.catch_warnings():  # a few rows may never be out of bag with few trees
                 warnings.simplefilter("ignore")
                 resid = y - model.named_steps["model"].oob_prediction_
-            return model, float(np.sqrt(np.nanmean(resid**2)))
+            return model, float(np.sqrt(np.nanmean(resid**2))), []
         k = len(y) if loo else min(int(self.sigma_folds), len(y))
         folds = KFold(n_splits=k, shuffle=True, random_state=cv_seed)
-        oof = cross_val_predict(clone(model), X, y, cv=folds)
-        return model, float(np.sqrt(np.mean((y - oof) ** 2)))
+        if not ensemble:
+            oof = cross_val_predict(clone(model), X, y, cv=folds)
+            return model, float(np.sqrt(np.mean((y - oof) ** 2))), []
+        oof = np.empty(len(y))
+        fold_models = []
+        for train, test in folds.split(X):
+            member = clone(model).fit(X[train], y[train])
+            oof[test] = member.predict(X[test])
+            fold_models.append(member)
+        return model, float(np.sqrt(np.mean((y - oof) ** 2))), fold_models
 
     def _model_index(self, X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(curve, static, index into ``taus_``) per row; raises for prefixes shorter than ``taus_[0]``."""
@@ -320,14 +386,22 @@ class SequentialRegressionModel(_CurveEstimator):
         return curve, static, idx
 
     def predict_with_std(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Predicted targets ``(n,)`` and their standard deviations ``(n,)`` (``sigma_`` of the model used)."""
+        """Predicted targets ``(n,)`` and their standard deviations ``(n,)``.
+
+        The deviation is ``sigma_`` of the model used (``uncertainty="cv_rmse"``) or, per row,
+        the spread of that ``tau``'s fold-model predictions (``"ensemble"``).
+        """
         curve, static, idx = self._model_index(X)
         out = np.empty(len(idx))
+        std = self.sigma_[idx]
         for i in np.unique(idx):
             rows = idx == i
             tau = self.taus_[i]
-            out[rows] = self.models_[i].predict(ts_features(curve[rows, :tau], static[rows]))
-        return out, self.sigma_[idx]
+            features = ts_features(curve[rows, :tau], static[rows])
+            out[rows] = self.models_[i].predict(features)
+            if self.members_[i]:
+                std[rows] = np.std([m.predict(features) for m in self.members_[i]], axis=0, ddof=1)
+        return out, std
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted targets, shape ``(n,)``, from each row's longest usable prefix."""

@@ -13,14 +13,19 @@ from .compare import mean_ranks, pairwise_wilcoxon
 from .figures import correlation_vs_train_size, metric_vs_fidelity, predicted_vs_true, save
 from .tables import summarise, to_latex, to_markdown
 
-__all__ = ["write_predictor_report"]
+__all__ = ["RANK_METRICS", "write_predictor_report"]
+
+#: metrics that get a summary table and figures, in this order (the first present is tested)
+RANK_METRICS = ("kendall", "spearman", "pearson", "r2", "precision@10")
 
 
 def write_predictor_report(run_dir: Path, meta: Mapping[str, Any]) -> list[str]:
     """Summary tables (md/tex/csv) per rank metric, figures (png/pdf), paired tests; returns paths.
 
     ``meta["curve_length"]`` (the target's longest schedule, recorded by the run) scales the
-    fidelity axis; without it the figure counts epochs.
+    fidelity axis; without it the figure counts epochs. A run with ``[target] diverged_below``
+    also gets ``summary_<m>_trained.*`` (the metric over the test cells that trained) and
+    ``summary_n_diverged.*`` (diverged test cells per seed).
     """
     records_path = run_dir / "records.parquet"
     if not records_path.exists():
@@ -30,7 +35,10 @@ def write_predictor_report(run_dir: Path, meta: Mapping[str, Any]) -> list[str]:
     out_dir = run_dir / "report"
     out_dir.mkdir(exist_ok=True)
     written: list[str] = []
-    metrics = [m for m in ("kendall", "spearman", "pearson", "r2", "precision@10") if m in set(records["metric"])]
+    recorded = set(records["metric"])
+    metrics = [m for m in RANK_METRICS if m in recorded]
+    # runs with [target] diverged_below: the same tables over the test cells that trained
+    metrics += [f"{m}_trained" for m in RANK_METRICS if f"{m}_trained" in recorded]
     for metric in metrics:
         summary = summarise(records, metric)
         stem = metric.replace("@", "_at_").replace("%", "pct")
@@ -43,26 +51,43 @@ def write_predictor_report(run_dir: Path, meta: Mapping[str, Any]) -> list[str]:
             written += save(correlation_vs_train_size(summary, metric), out_dir / f"{stem}_vs_train_size")
         if (summary["fidelity"] > 0).any() and summary["fidelity"].nunique() > 1:
             written += save(metric_vs_fidelity(summary, metric, meta.get("curve_length")), out_dir / f"{stem}_vs_fidelity")
+    if "n_diverged" in recorded:
+        summary = summarise(records, "n_diverged")
+        for ext, text in ((".md", to_markdown(summary, "n_diverged")), (".csv", summary.to_csv(index=False))):
+            path = out_dir / f"summary_n_diverged{ext}"
+            write_atomic(path, text)
+            written.append(str(path))
     predictions_path = run_dir / "predictions.parquet"
     if predictions_path.exists():
         written += _scatter(pd.read_parquet(predictions_path), out_dir)
     if records["predictor"].nunique() >= 2 and metrics:
-        tests = pairwise_wilcoxon(records, metrics[0])
-        path = out_dir / f"wilcoxon_{metrics[0]}.csv"
+        metric = metrics[0]
+        tests = pairwise_wilcoxon(records, metric)  # warns (TooFewPairs) when no pair can reach alpha
+        path = out_dir / f"wilcoxon_{metric}.csv"
         write_atomic(path, tests.to_csv(index=False))
         written.append(str(path))
         try:
-            ranks = mean_ranks(records, metrics[0])
+            ranks = mean_ranks(records, metric)
         except ValueError:
             ranks = None
+        lines: list[str] = []
         if ranks is not None:
-            path = out_dir / f"mean_ranks_{metrics[0]}.md"
-            lines = [f"Friedman p = {ranks.attrs['friedman_p']:.3g}; Nemenyi critical difference (alpha 0.05) = "
-                     f"{ranks.attrs['critical_difference']:.3f} over {int(ranks['blocks'].iloc[0])} blocks", "",
-                     "| predictor | mean rank |", "|---|---:|"]
+            lines += [f"One block per seed: each predictor's {metric} averaged over the seed's "
+                      f"{ranks.attrs['cells_per_block']} (train size, fidelity) cells, then ranked within the seed "
+                      f"(the cells of one seed are not independent: nested training sets, one test set).", "",
+                      f"Friedman p = {ranks.attrs['friedman_p']:.3g}; Nemenyi critical difference (alpha 0.05) = "
+                      f"{ranks.attrs['critical_difference']:.3f} over {int(ranks['blocks'].iloc[0])} blocks (seeds)", "",
+                      "| predictor | mean rank |", "|---|---:|"]
             lines += [f"| {name} | {r:.2f} |" for name, r in ranks["mean_rank"].items()]
-            write_atomic(path, "\n".join(lines) + "\n")
-            written.append(str(path))
+            lines.append("")
+        lines.append(f"Paired Wilcoxon signed-rank tests (`wilcoxon_{metric}.csv`): each train size and fidelity "
+                     f"separately, one pair per seed (at most {tests.attrs['max_pairs']}), Holm's correction over "
+                     f"all {tests.attrs['n_tests']} tests.")
+        if tests.attrs["warning"]:
+            lines += ["", f"**Warning:** {tests.attrs['warning']}."]
+        path = out_dir / f"mean_ranks_{metric}.md"
+        write_atomic(path, "\n".join(lines) + "\n")
+        written.append(str(path))
     return written
 
 

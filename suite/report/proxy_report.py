@@ -15,7 +15,7 @@ __all__ = ["write_proxy_report"]
 
 def write_proxy_report(run_dir: Path, meta: Mapping[str, Any]) -> list[str]:
     """Zero-cost proxy runs: correlation and NASWOT-search tables next to the paper, score figure."""
-    from .proxy_tables import SOURCE, correlation_markdown, score_scatter, search_markdown
+    from .proxy_tables import SEARCH_NOISE_NOTE, SOURCE, correlation_markdown, score_scatter, search_markdown
 
     out_dir = run_dir / "report"
     out_dir.mkdir(exist_ok=True)
@@ -37,6 +37,7 @@ def write_proxy_report(run_dir: Path, meta: Mapping[str, Any]) -> list[str]:
         text += ["## Search: sample N cells, keep the best score", "",
                  f"Each of {int(search['repeats'].iloc[0])} repeats draws N cells with replacement from the "
                  f"{int(search['pool'].iloc[0])} scored cells (the paper: all 15,625) and keeps the best score.", "",
+                 f"{SEARCH_NOISE_NOTE}", "",
                  search_markdown(search)]
     for dataset, m in meta.get("datasets", {}).items():
         rows = [r for r in m.get("comparison_with_published", []) if r.get("n")]

@@ -17,6 +17,16 @@ import pandas as pd
 
 SOURCE = "Mellor et al., ICML 2021: Figure 3 (tau), Table 2(a) (search)"
 
+#: What our search's spread over repeats leaves out. Each cell is scored once (one minibatch of
+#: the shipped images, shared by every cell, and one initialisation seeded by the config's
+#: ``seed``) and the repeats reuse those scores. The authors' ``search.py`` (BayesWatch/
+#: nas-without-training) draws a fresh minibatch and fresh initialisations in every repeat: it
+#: saves the RNG state at the start of a repeat and restores it before each cell's batch, so the
+#: N cells of one repeat share a batch and the next repeat gets a new one. Re-scoring every
+#: sampled cell per repeat (500 x N cells, 0.77 s each on our CPUs) is not affordable here.
+SEARCH_NOISE_NOTE = ("Scores: one fixed minibatch and initialisation per cell, scored once and reused by every "
+                     "repeat; BayesWatch's search.py re-draws both per repeat, so the spread here omits that noise.")
+
 #: Figure 3: Kendall τ of NASWOT with validation accuracy (the figure's x axis).
 PUBLISHED_TAU = {"cifar10": 0.574, "cifar100": 0.611, "ImageNet16-120": 0.549}
 

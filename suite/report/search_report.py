@@ -17,11 +17,15 @@ def write_search_report(run_dir: Path, meta: Mapping[str, Any]) -> list[str]:
     """Every table and figure of a finished search run; returns paths."""
     out_dir = run_dir / "report"
     out_dir.mkdir(exist_ok=True)
-    return _search_report(run_dir, pd.read_parquet(run_dir / "records.parquet"), out_dir)
+    noise = meta.get("noise")
+    return _search_report(run_dir, pd.read_parquet(run_dir / "records.parquet"), out_dir,
+                          noise_label=noise.get("label") if isinstance(noise, Mapping) else None)
 
 
-def _search_report(run_dir: Path, records: pd.DataFrame, out_dir: Path) -> list[str]:
-    """SEG and final-accuracy tables, queries-to-target bars, anytime curves, SEG vs subset size."""
+def _search_report(run_dir: Path, records: pd.DataFrame, out_dir: Path, *, noise_label: str | None = None) -> list[str]:
+    """SEG and final-accuracy tables, queries-to-target bars, anytime curves, SEG vs subset size.
+
+    ``noise_label`` (from ``meta.json``): what each query observed, stated above the final table."""
     from ..search.efficiency import anytime
     from .search_figures import anytime_curves, queries_to_target_bars, seg_vs_subset_size
     from .search_tables import final_markdown, final_table, seg_markdown, seg_table
@@ -29,7 +33,8 @@ def _search_report(run_dir: Path, records: pd.DataFrame, out_dir: Path) -> list[
     written: list[str] = []
     seg = seg_table(records)
     final = final_table(records)
-    for stem, frame, text in (("seg", seg, seg_markdown(seg)), ("final", final, final_markdown(final))):
+    observed = f"Each query observed: {noise_label}.\n\n" if noise_label else ""
+    for stem, frame, text in (("seg", seg, seg_markdown(seg)), ("final", final, observed + final_markdown(final))):
         for ext, body in ((".md", text), (".csv", frame.to_csv(index=False))):
             path = out_dir / f"{stem}{ext}"
             write_atomic(path, body)

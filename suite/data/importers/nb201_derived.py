@@ -45,11 +45,18 @@ distinct valid cells; mini-bench and lc200 rows name the same cell string at the
 index; simple-hpo keys are exactly the 15,625 op codes; ctpe has sum(seed counts) rows per
 dataset, reproduces the simple-hpo cifar10 values, keeps parameters and runtime constant
 within each cell's seed rows, and its derived x-test means agree with the NATS column.
+
+Value checks (also :class:`SourceFormatError`, naming file, column and row): every accuracy
+read (NATS test columns, simple-hpo lists, mini-bench columns, ctpe ``loss`` = 100 - accuracy,
+lc200 curves) is a finite number in [0, 100]; ctpe ``runtime`` and ``size_in_mb`` are finite and
+``>= 0``; a simple-hpo list holds 2 or 3 numbers (no ``null``). A value such as 1e308, stored as
+float32 infinity, would otherwise become the best cell of the table. Files are read only if they
+are regular files within ``max_read_bytes``, JSON also within ``max_nesting``
+(:mod:`suite.data.limits`).
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +67,7 @@ import pandas as pd
 
 from ...errors import InvalidArchitecture, SourceFormatError
 from ..cache import CacheWriter, MetricInfo, source_entry
+from ..limits import brief, current, parse_json, read_json, regular_file
 from ..registry import NB201_CITATION, ZC_CITATION
 from ..spaces import nb201
 from . import zc_suite_zero
@@ -164,6 +172,8 @@ def locate_sources(sources: str | os.PathLike[str] | Sequence[str | os.PathLike[
         items = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
         candidates = {Path(p).name: Path(p) for p in items}
     found = {role: candidates[name] for role, name in FILES.items() if name in candidates}
+    for path in found.values():  # before anything opens them: a FIFO would block the reader
+        regular_file(path, "point nb201-derived at the directory of the derived NB-201 tables (../shared/data/nb201)")
     return found
 
 
@@ -176,6 +186,9 @@ def _require(found: dict[str, Path], roles: Sequence[str]) -> None:
 
 
 def _read_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
+    limits = current()
+    size = regular_file(path).stat().st_size
+    limits.check("max_read_bytes", size, path.name, "the file's size in bytes")
     try:
         frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
     except (OSError, ValueError) as err:
@@ -186,9 +199,31 @@ def _read_csv(path: Path, columns: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
+def _check_values(values: Any, where: str, what: str, high: float | None = 100.0) -> np.ndarray:
+    """``values`` as float64, each finite, ``>= 0`` and (unless ``high`` is None) ``<= high``."""
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise SourceFormatError(f"{where}: {what} must be numbers") from None
+    bad = ~np.isfinite(arr) | (arr < 0)
+    if high is not None:
+        bad |= arr > high
+    if bad.any():
+        i = int(np.flatnonzero(bad.ravel())[0])
+        expected = f"a finite percentage in [0, {high:g}]" if high is not None else "a finite value >= 0"
+        raise SourceFormatError(f"{where}: {what} at row {i} is {arr.ravel()[i]!r}; expected {expected}")
+    return arr
+
+
+def _check_columns(frame: pd.DataFrame, name: str, columns: dict[str, float | None]) -> None:
+    for column, high in columns.items():
+        _check_values(frame[column].to_numpy(), name, f"column {column}", high)
+
+
 def read_nats(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(archs frame in NATS order, the raw table)."""
     raw = _read_csv(path, ["ArchitectureString", *NATS_TEST_COLUMN.values()])
+    _check_columns(raw, path.name, {c: 100.0 for c in NATS_TEST_COLUMN.values()})
     if len(raw) != N_CELLS:
         raise SourceFormatError(f"{path.name}: {len(raw)} rows, expected {N_CELLS} (one per NATS index)")
     try:
@@ -202,10 +237,7 @@ def read_nats(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def read_simplehpo(path: Path, codes: np.ndarray) -> np.ndarray:
     """``(15625, 3)`` validation accuracy per seed (777, 888, 999), NaN for a missing seed."""
-    try:
-        table = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise SourceFormatError(f"{path.name}: unreadable JSON ({err})") from None
+    table = read_json(path)
     if not isinstance(table, dict) or set(table) != set(codes):
         raise SourceFormatError(f"{path.name}: keys must be exactly the 15,625 NB-201 op codes")
     out = np.full((len(codes), len(SEEDS)), np.nan)
@@ -213,7 +245,10 @@ def read_simplehpo(path: Path, codes: np.ndarray) -> np.ndarray:
         values = table[code]
         if not isinstance(values, list) or not 2 <= len(values) <= 3:
             raise SourceFormatError(f"{path.name}: entry {code} must list 2 or 3 per-seed accuracies")
-        out[i, : len(values)] = values
+        if not all(type(v) in (int, float) for v in values):
+            what = "null" if None in values else brief(values)
+            raise SourceFormatError(f"{path.name}: entry {code} holds {what} among its per-seed accuracies; expected numbers")
+        out[i, : len(values)] = _check_values(values, path.name, f"entry {code}")
     return out
 
 
@@ -250,6 +285,7 @@ def read_ctpe(frame: pd.DataFrame, dataset: str, counts: np.ndarray, name: str) 
 def read_mini(path: Path, strings: np.ndarray) -> pd.DataFrame:
     cols = ["arch", "cellstr"] + [f"{s}-{k}" for s in SHORT.values() for k in ("val", "test")]
     raw = _read_csv(path, cols)
+    _check_columns(raw, path.name, {c: 100.0 for c in cols[2:]})
     if len(raw) != N_CELLS or not np.array_equal(raw["arch"].to_numpy(), np.arange(N_CELLS)):
         raise SourceFormatError(f"{path.name}: rows must be NATS indices 0..15624 in order")
     if not np.array_equal(raw["cellstr"].to_numpy(dtype=object), strings):
@@ -275,12 +311,18 @@ def read_lc200(path: Path, strings: np.ndarray) -> Curves:
     if not np.array_equal(raw["arch_str"].to_numpy(dtype=object), strings[ids]):
         raise SourceFormatError(f"{path.name}: arch_str disagrees with the NATS table at the same index; files misaligned")
     try:
-        train = np.array([json.loads(x) for x in raw["train_accs"]], dtype=np.float64)
-        valid = np.array([json.loads(x) for x in raw["val_accs"]], dtype=np.float64)
+        limits = current()
+        train, valid = (
+            np.array([parse_json(str(x), source=f"{path.name} {col}", limits=limits, allow_nonfinite=False)
+                      for x in raw[col]], dtype=np.float64)
+            for col in ("train_accs", "val_accs")
+        )
     except (ValueError, TypeError):
         raise SourceFormatError(f"{path.name}: train_accs/val_accs must be JSON lists of 200 numbers") from None
     if train.shape != (len(ids), 200) or valid.shape != (len(ids), 200):
         raise SourceFormatError(f"{path.name}: curves must have 200 epochs, got {train.shape}/{valid.shape}")
+    _check_values(train, path.name, "a train_accs value (row = cell x 200 + epoch - 1)")
+    _check_values(valid, path.name, "a val_accs value (row = cell x 200 + epoch - 1)")
     return Curves(ids, train, valid, raw[list(ZCNAS_DOC)].astype(np.float64))
 
 
@@ -448,6 +490,7 @@ def load_tables(sources: str | os.PathLike[str] | Sequence[str | os.PathLike[str
     strings = frame["arch"].to_numpy(dtype=object)
     counts = (~np.isnan(read_simplehpo(found["simplehpo_cifar10"], frame["code"].to_numpy(dtype=object)))).sum(axis=1)
     ctpe = _read_csv(found["ctpe"], ["dataset", "row", "loss", "runtime", "size_in_mb"])
+    _check_columns(ctpe, found["ctpe"].name, {"loss": 100.0, "runtime": None, "size_in_mb": None})
     mini = read_mini(found["mini"], strings)
     curves = read_lc200(found["lc200"], strings) if "lc200" in found and "cifar10" in datasets else None
     return Tables(found, frame, nats_raw, counts, ctpe, mini, curves)

@@ -21,6 +21,11 @@ Every file is a pickle, and unpickling can execute code, so nothing is read unle
 passes ``allow_pickle=True`` (CLI: ``--allow-pickle``); even then the files are parsed by
 :mod:`suite.data.safe_pickle`, which refuses any object outside plain containers and numbers.
 
+Sizes are bounded (:mod:`suite.data.limits`): a file or tar member is read only if it is a
+regular file of at most ``max_read_bytes`` (a FIFO named like a record is refused without being
+opened), its bz2 stream may expand to at most ``max_decompressed_bytes``, and the unpickled
+object is checked against ``max_pickle_items`` / ``max_nesting`` before it is used.
+
 Output: one cache per dataset, ``nb201/cifar10``, ``nb201/cifar100``, ``nb201/ImageNet16-120``;
 row i = NATS index i = ``meta_archs[i]``. Which official field feeds which metric (and the NB-201
 split semantics) is tabulated in :mod:`.nb201_records`; in short::
@@ -54,6 +59,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ...errors import CorruptRecord, NasSuiteError, SourceFormatError
+from ..limits import Limits, brief, current, read_bytes
 from ..safe_pickle import loads_pickle_bz2
 from .nb201_records import RecordTables, archs_table, canonical_datasets, write_caches
 
@@ -91,7 +97,8 @@ def convert(
         UnsafePickle for a wrong, damaged or unsafe archive. Nothing is written unless every
         file parsed.
     """
-    archive = _open_archive(sources)
+    limits = current()
+    archive = _open_archive(sources, limits)
     wanted = canonical_datasets(datasets)
     if not allow_pickle:
         raise NasSuiteError(
@@ -100,27 +107,27 @@ def convert(
             "--allow-pickle (allow_pickle=True) if you trust the files"
         )
     meta_where, meta_bytes = archive.meta()
-    meta = loads_pickle_bz2(meta_bytes, source=meta_where)
+    meta = loads_pickle_bz2(meta_bytes, source=meta_where, limits=limits)
     if not isinstance(meta, Mapping) or "meta_archs" not in meta:
         raise SourceFormatError(f"{meta_where} holds no 'meta_archs' list; is this a NATS-Bench archive?")
     archs = archs_table(meta["meta_archs"], meta_where)
     raw_archs = list(meta["meta_archs"])
     total = meta.get("total_archs")
     if total is not None and total != len(raw_archs):
-        raise SourceFormatError(f"{meta_where}: total_archs={total!r} but meta_archs lists {len(raw_archs)} cells")
+        raise SourceFormatError(f"{meta_where}: total_archs={brief(total)} but meta_archs lists {len(raw_archs)} cells")
 
     ids = archive.record_ids()
     if ids[-1] >= len(raw_archs):
         raise SourceFormatError(
             f"{archive.path}: record index {ids[-1]} is outside the {len(raw_archs)} architectures of {META_FILE}"
         )
-    tables = RecordTables(len(raw_archs), wanted, ids=ids)
+    tables = RecordTables(len(raw_archs), wanted, ids=ids, limits=limits)
     lines = []
     total_bytes = 0
     for done, (index, name, where, data) in enumerate(archive.records(), start=1):
         total_bytes += len(data)
         lines.append(f"{name} {hashlib.sha256(data).hexdigest()}\n")
-        record = loads_pickle_bz2(data, source=where)
+        record = loads_pickle_bz2(data, source=where, limits=limits)
         tables.add(index, record, raw_archs[index], where)
         if progress is not None:
             progress(done, len(ids))
@@ -175,7 +182,7 @@ class _Archive(abc.ABC):
         return []
 
 
-def _open_archive(sources: Any) -> _Archive:
+def _open_archive(sources: Any, limits: Limits) -> _Archive:
     """The one archive named by ``sources`` (with helpful errors for near misses)."""
     if isinstance(sources, (str, os.PathLike)):
         items = [sources]
@@ -187,22 +194,23 @@ def _open_archive(sources: Any) -> _Archive:
         )
     path = Path(items[0])
     if path.is_file():
-        return _TarArchive(path)
+        return _TarArchive(path, limits)
     if not path.is_dir():
+        what = "not a regular file or directory" if path.exists() else "no such file or directory"
         raise SourceFormatError(
-            f"no such file or directory: {path}; pass NATS-tss-v1_0-3ffb9-simple.tar or the directory it unpacks to"
+            f"{what}: {path}; pass NATS-tss-v1_0-3ffb9-simple.tar or the directory it unpacks to"
         )
     if not (path / META_FILE).is_file():
         inner = [p for p in path.glob("NATS-tss-*-simple") if (p / META_FILE).is_file()]
         if len(inner) == 1:
-            return _DirArchive(inner[0])
+            return _DirArchive(inner[0], limits)
         tars = [p for p in path.glob("NATS-tss-*-simple.tar") if p.is_file()]
         if not inner and len(tars) == 1:
-            return _TarArchive(tars[0])
+            return _TarArchive(tars[0], limits)
         raise SourceFormatError(
             f"{path} has no {META_FILE}; pass NATS-tss-v1_0-3ffb9-simple.tar or the directory it unpacks to"
         )
-    return _DirArchive(path)
+    return _DirArchive(path, limits)
 
 
 def _index_of(name: str, where: str, seen: dict[int, str]) -> int | None:
@@ -218,13 +226,19 @@ def _index_of(name: str, where: str, seen: dict[int, str]) -> int | None:
 
 
 class _DirArchive(_Archive):
-    """The unpacked directory: files are read one by one, in index order."""
+    """The unpacked directory: files are read one by one, in index order (each must be a regular
+    file of at most ``max_read_bytes``; anything else named like a record is refused unopened)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, limits: Limits) -> None:
         self.path = directory
+        self.limits = limits
         found: dict[int, str] = {}
         for p in directory.iterdir():
-            _index_of(p.name, str(directory), found)
+            if _index_of(p.name, str(directory), found) is not None and not p.is_file():
+                raise SourceFormatError(
+                    f"{p} is not a regular file (a directory, FIFO, socket or device); the NATS-Bench archive "
+                    "holds only plain files: remove it or point at an intact copy"
+                )
         if not found:
             raise SourceFormatError(f"{directory} has no <index>.pickle.pbz2 architecture files beside {META_FILE}")
         self._files = dict(sorted(found.items()))
@@ -235,7 +249,7 @@ class _DirArchive(_Archive):
 
     def meta(self) -> tuple[str, bytes]:
         meta_path = self.path / META_FILE
-        return str(meta_path), meta_path.read_bytes()
+        return str(meta_path), read_bytes(meta_path, limits=self.limits)
 
     def record_ids(self) -> list[int]:
         return list(self._files)
@@ -243,7 +257,7 @@ class _DirArchive(_Archive):
     def records(self) -> Iterator[tuple[int, str, str, bytes]]:
         for index, name in self._files.items():
             path = self.path / name
-            yield index, name, str(path), path.read_bytes()
+            yield index, name, str(path), read_bytes(path, limits=self.limits)
 
 
 class _TarArchive(_Archive):
@@ -263,8 +277,9 @@ class _TarArchive(_Archive):
     meta file is refused: the official tar has none, and refusing is safer than guessing.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limits: Limits) -> None:
         self.path = path  # read on first use, so cheap refusals (no --allow-pickle) come first
+        self.limits = limits
 
     @cached_property
     def _indexed(self) -> tuple[str, int, tuple[str, bytes], str, dict[int, str]]:
@@ -295,7 +310,7 @@ class _TarArchive(_Archive):
             parts = [p for p in member.name.split("/") if p not in ("", ".")]
             if member.name.startswith("/") or ".." in parts:
                 raise SourceFormatError(
-                    f"{self.path}: member {member.name!r} points outside the archive; this is not an official "
+                    f"{self.path}: member {brief(member.name)} points outside the archive; this is not an official "
                     "NATS-Bench tar (refusing it)"
                 )
             if parts:
@@ -347,8 +362,9 @@ class _TarArchive(_Archive):
                 "not a plain file as in the official NATS-Bench tar (refusing it)"
             )
 
-    @staticmethod
-    def _read(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    def _read(self, tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+        """A member's bytes; one larger than ``max_read_bytes`` is refused before it is read."""
+        self.limits.check("max_read_bytes", member.size, f"{self.path}:{member.name}", "the member's size in bytes")
         handle = tar.extractfile(member)
         assert handle is not None  # regular file, checked by _check_file
         data = handle.read()

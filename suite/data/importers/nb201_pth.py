@@ -23,6 +23,12 @@ A ``.pth`` file is a pickle, and unpickling can execute code. nas-suite therefor
 ``torch.load(path, weights_only=True, map_location="cpu")``: torch's own restricted unpickler,
 extended here only by NumPy numeric scalars (parameter counts are pickled as ``np.float64``).
 PyTorch is an optional dependency (``pip install "nas-suite[torch]"``), imported on use.
+
+Sizes read from the file are bounded as for the NATS archive (:mod:`.nb201_records`: hp keys,
+epochs, seeds, curve arrays; :mod:`suite.data.limits`); a zip-format file whose compressed entries
+would expand past ``max_decompressed_bytes`` is refused before torch opens it (stored entries,
+which torch writes, are bounded by the file itself). Messages show values from the file through
+:func:`~suite.data.limits.brief`.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from typing import Any, Iterable
 from ...errors import CorruptRecord, NasSuiteError, SourceFormatError, UnsafePickle
 from ...extras import install_hint, require
 from ..cache import source_entry
+from ..limits import Limits, brief, current, regular_file
 from .nb201_records import RecordTables, archs_table, canonical_datasets, write_caches
 
 IMPORTER = "nb201-pth"
@@ -73,7 +80,8 @@ def convert(
             "nas-suite reads it (with torch's weights_only loader) only when asked: re-run with "
             "--allow-pickle (allow_pickle=True) if you trust the file"
         )
-    data = load_torch_file(path)
+    limits = current()
+    data = load_torch_file(path, limits)
     if not isinstance(data, Mapping) or any(k not in data for k in _REQUIRED_KEYS):
         raise SourceFormatError(
             f"{path} is not a NAS-Bench-201 benchmark file (expected a dict with keys "
@@ -83,7 +91,7 @@ def convert(
     meta_archs = list(data["meta_archs"])
     total = data.get("total_archs")
     if total is not None and total != len(meta_archs):
-        raise SourceFormatError(f"{path}: total_archs={total!r} but meta_archs lists {len(meta_archs)} cells")
+        raise SourceFormatError(f"{path}: total_archs={brief(total)} but meta_archs lists {len(meta_archs)} cells")
     arch2infos = data["arch2infos"]
     if not isinstance(arch2infos, Mapping):
         raise SourceFormatError(f"{path}: 'arch2infos' is a {type(arch2infos).__name__}, expected a mapping index -> record")
@@ -92,8 +100,8 @@ def convert(
     for raw_index, record in arch2infos.items():
         try:
             index = int(raw_index)
-        except (TypeError, ValueError):
-            raise SourceFormatError(f"{path}: arch2infos key {raw_index!r} is not an architecture index") from None
+        except (TypeError, ValueError, OverflowError):
+            raise SourceFormatError(f"{path}: arch2infos key {brief(raw_index)} is not an architecture index") from None
         if not 0 <= index < len(meta_archs):
             raise SourceFormatError(f"{path} arch2infos[{index}]: index outside 0..{len(meta_archs) - 1} of meta_archs")
         if not isinstance(record, Mapping) or not {"less", "full"} & set(record):
@@ -102,7 +110,7 @@ def convert(
             )
         records.append((index, record))
 
-    tables = RecordTables(len(meta_archs), wanted, ids=[i for i, _ in records])
+    tables = RecordTables(len(meta_archs), wanted, ids=[i for i, _ in records], limits=limits)
     for index, record in records:
         tables.add(index, record, meta_archs[index], f"{path} arch2infos[{index}]")
     tables.check_coverage(str(path))
@@ -121,18 +129,32 @@ def _source_file(sources: Any) -> Path:
     path = Path(items[0])
     if path.is_dir():
         raise SourceFormatError(f"{path} is a directory; pass the NAS-Bench-201-v1_*.pth file itself")
-    if not path.is_file():
-        raise SourceFormatError(f"no such file: {path}; pass NAS-Bench-201-v1_0-e61699.pth or -v1_1-096897.pth")
-    return path
+    return regular_file(path, "pass NAS-Bench-201-v1_0-e61699.pth or -v1_1-096897.pth")
 
 
-def load_torch_file(path: Path) -> Any:
+def _check_zip_entries(path: Path, limits: Limits) -> None:
+    """Refuse a zip-format ``.pth`` with a compressed entry declared larger than
+    ``max_decompressed_bytes`` (torch would allocate the declared size and inflate into it)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for entry in archive.infolist():
+                if entry.compress_type != zipfile.ZIP_STORED:
+                    limits.check("max_decompressed_bytes", entry.file_size, f"{path}:{entry.filename}",
+                                 "the compressed entry's declared size in bytes")
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # torch reports a damaged zip itself, as a CorruptRecord below
+
+
+def load_torch_file(path: Path, limits: Limits | None = None) -> Any:
     """``torch.load(path, weights_only=True, map_location="cpu")`` with one-line errors.
 
     The weights-only allow-list is widened by NumPy numeric scalars only (``np.float64`` etc.,
     which the official files use for parameter counts); the official files hold no tensors.
     """
+    path = regular_file(path, "pass NAS-Bench-201-v1_0-e61699.pth or -v1_1-096897.pth")
     torch = require("torch", f"reading {path.name}")
+    if zipfile.is_zipfile(path):
+        _check_zip_entries(path, limits or current())
     version = tuple(int(p) for p in re.findall(r"\d+", torch.__version__)[:2])
     if version < _MIN_TORCH:
         raise NasSuiteError(

@@ -45,11 +45,19 @@ latency          cifar10, else c10-valid   ``D``: mean of ``latency`` list, then
 
 ``params``/``flops``/``latency`` (``schedule=None``) come from the longest schedule that has
 them, then the first listed source dataset; a non-positive or missing latency is NaN.
+
+Counts read from a record are checked before they shape an array (:mod:`suite.data.limits`):
+an hp key or a run's ``epochs`` is a positive whole number of at most ``max_epochs``, a seed a
+whole number, at most ``max_seeds`` distinct seeds, and all curve arrays together at most
+``max_array_bytes``. ``latency`` is a flat list of numbers. Error messages show input values
+through :func:`~suite.data.limits.brief`, so a huge or self-referencing value cannot flood or
+hang them.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +68,7 @@ import pandas as pd
 
 from ...errors import InvalidArchitecture, SourceFormatError
 from ..cache import CacheWriter, MetricInfo
+from ..limits import Limits, brief, current
 from ..registry import NB201_CITATION, benchmark_spec
 from ..spaces.nb201 import ARCHS_COLUMNS, archs_frame
 
@@ -164,15 +173,35 @@ def archs_table(meta_archs: Any, where: str) -> pd.DataFrame:
     return frame
 
 
-def schedule_of(hp: Any, where: str) -> int:
-    """Schedule (total epochs) of an hp key: ``"12"``, ``"200"``, ``"less"`` or ``"full"``."""
-    key = HP_ALIASES.get(hp, hp) if isinstance(hp, str) else hp
-    try:
-        value = int(key)
-    except (TypeError, ValueError):
-        raise SourceFormatError(f"{where}: unknown hyper-parameter key {hp!r} (expected '12' or '200')") from None
+_DIGITS = re.compile(r"[0-9]+\Z")
+
+
+def _whole(value: Any) -> int | None:
+    """``value`` as a non-negative int if it is a whole number (an int, an integral float or a
+    string of digits; not a bool), else None. Never truncates: ``12.5`` and ``"12.5"`` are None."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value) if value >= 0 else None
+    if isinstance(value, (float, np.floating)):
+        return int(value) if math.isfinite(value) and float(value).is_integer() and value >= 0 else None
+    if isinstance(value, str) and len(value) <= 30 and _DIGITS.match(value):
+        return int(value)
+    return None
+
+
+def schedule_of(hp: Any, where: str, limits: Limits | None = None) -> int:
+    """Schedule (total epochs) of an hp key: ``"12"``, ``"200"``, ``"less"`` or ``"full"``.
+
+    Any positive whole number (int or digit string) of at most ``max_epochs`` is accepted;
+    anything else (floats, signs, spaces, bools) is a :class:`SourceFormatError`.
+    """
+    value = _whole(HP_ALIASES.get(hp, hp) if isinstance(hp, str) else hp)
+    if value is None:
+        raise SourceFormatError(f"{where}: unknown hyper-parameter key {brief(hp)} (expected '12' or '200')")
     if value <= 0:
-        raise SourceFormatError(f"{where}: hyper-parameter key {hp!r} is not a positive epoch count")
+        raise SourceFormatError(f"{where}: hyper-parameter key {brief(hp)} is not a positive epoch count")
+    (limits or current()).check("max_epochs", value, where, f"hyper-parameter key {brief(hp)} asks for a schedule whose epoch count")
     return value
 
 
@@ -192,16 +221,16 @@ def _floats(values: Any, n: int, where: str) -> np.ndarray:
 def _to_array(items: list[Any], where: str) -> np.ndarray:
     try:
         return np.array([np.nan if v is None else float(v) for v in items], dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         bad = next(v for v in items if v is not None and not _is_number(v))
-        raise SourceFormatError(f"{where}: per-epoch value {bad!r} is not a number") from None
+        raise SourceFormatError(f"{where}: per-epoch value {brief(bad)} is not a number") from None
 
 
 def _is_number(v: Any) -> bool:
     try:
         float(v)
         return True
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False
 
 
@@ -216,14 +245,17 @@ def _eval_floats(values: Any, name: str, n: int, where: str) -> np.ndarray:
 def _scalar(value: Any, where: str, field: str) -> float:
     if value is None:
         return math.nan
-    if isinstance(value, (list, tuple)):  # latency: one value per measured batch
+    if isinstance(value, (list, tuple)):  # latency: one value per measured batch (a flat list)
+        if any(isinstance(v, (list, tuple, Mapping)) for v in value):
+            raise SourceFormatError(f"{where}: field {field!r} must be a number or a flat list of numbers, "
+                                    f"got nested lists {brief(value)}")
         vals = [_scalar(v, where, field) for v in value]
         vals = [v for v in vals if v > 0]
         return float(np.mean(vals)) if vals else math.nan
     try:
         out = float(value)
-    except (TypeError, ValueError):
-        raise SourceFormatError(f"{where}: field {field!r} = {value!r} is not a number") from None
+    except (TypeError, ValueError, OverflowError):
+        raise SourceFormatError(f"{where}: field {field!r} = {brief(value)} is not a number") from None
     return out
 
 
@@ -237,7 +269,9 @@ class RecordTables:
     the written blocks (``rows=`` ids) unless every architecture is covered.
     """
 
-    def __init__(self, n_archs: int, datasets: Sequence[str], ids: Sequence[int] | None = None) -> None:
+    def __init__(self, n_archs: int, datasets: Sequence[str], ids: Sequence[int] | None = None,
+                 limits: Limits | None = None) -> None:
+        self.limits = limits or current()
         self.n_archs = n_archs
         self.datasets = tuple(datasets)
         self.ids = np.arange(n_archs) if ids is None else np.unique(np.asarray(ids, dtype=np.int64))
@@ -258,8 +292,17 @@ class RecordTables:
         self._cost_wanted = {src for d in self.datasets for src in COST_SOURCES[d]}
 
     # -- filling ----------------------------------------------------------------------------------
-    def _seed_slot(self, seed: int) -> int:
+    def _curve_bytes(self, extra: int, where: str, what: str) -> None:
+        """Refuse (before allocating) when the curves would pass ``max_array_bytes`` with ``extra`` more."""
+        need = sum(a.nbytes for a in self._curves.values()) + extra
+        if need > self.limits.max_array_bytes:
+            raise self.limits.exceeded("max_array_bytes", where, f"{what} makes the curve arrays {need:,} bytes")
+
+    def _seed_slot(self, seed: int, where: str) -> int:
         if seed not in self._slot:
+            if len(self.seeds) >= self.limits.max_seeds:
+                raise self.limits.exceeded("max_seeds", where, f"seed {seed} is seed number {len(self.seeds) + 1}")
+            self._curve_bytes(sum(a.nbytes for a in self._curves.values()) // len(self.seeds), where, f"seed {seed}")
             self.seeds.append(seed)
             self._slot[seed] = len(self.seeds) - 1
             for key, arr in self._curves.items():
@@ -267,10 +310,12 @@ class RecordTables:
                 self._curves[key] = np.concatenate([arr, pad], axis=1)
         return self._slot[seed]
 
-    def _curve(self, dataset: str, metric: str, schedule: int) -> np.ndarray:
+    def _curve(self, dataset: str, metric: str, schedule: int, where: str) -> np.ndarray:
         key = (dataset, metric, schedule)
         if key not in self._curves:
-            self._curves[key] = np.full((len(self.ids), len(self.seeds), schedule), np.nan, dtype=np.float32)
+            shape = (len(self.ids), len(self.seeds), schedule)
+            self._curve_bytes(4 * math.prod(shape), where, f"a {schedule}-epoch {metric} curve for {dataset}")
+            self._curves[key] = np.full(shape, np.nan, dtype=np.float32)
         return self._curves[key]
 
     def add(self, index: int, hp_records: Any, expected_arch: str, where: str) -> None:
@@ -280,7 +325,8 @@ class RecordTables:
         if index not in self._row:
             raise SourceFormatError(f"{where}: architecture index {index} is outside 0..{self.n_archs - 1} of meta_archs")
         for hp, state in hp_records.items():
-            self._add_arch_results(index, schedule_of(hp, where), state, expected_arch, f"{where} [hp={hp}]")
+            schedule = schedule_of(hp, where, self.limits)
+            self._add_arch_results(index, schedule, state, expected_arch, f"{where} [hp={hp}]")
         self.n_records += 1
 
     def _add_arch_results(self, index: int, schedule: int, state: Any, expected_arch: str, where: str) -> None:
@@ -289,25 +335,24 @@ class RecordTables:
         arch = state.get("arch_str")
         if arch is not None and arch != expected_arch:
             raise SourceFormatError(
-                f"{where}: record is for {arch} but meta_archs[{index}] is {expected_arch}; the archive is inconsistent"
+                f"{where}: record is for {brief(arch)} but meta_archs[{index}] is {expected_arch}; the archive is inconsistent"
             )
         for run_key, run in state["all_results"].items():
             if not (isinstance(run_key, tuple) and len(run_key) == 2 and isinstance(run_key[0], str)):
-                raise SourceFormatError(f"{where}: run key {run_key!r} is not a (dataset, seed) pair")
+                raise SourceFormatError(f"{where}: run key {brief(run_key)} is not a (dataset, seed) pair")
             source, seed_raw = run_key
-            try:
-                seed = int(seed_raw)
-            except (TypeError, ValueError):
-                raise SourceFormatError(f"{where}: run key {run_key!r} has a non-integer seed") from None
+            seed = _whole(seed_raw)
+            if seed is None:
+                raise SourceFormatError(f"{where}: run key {brief(run_key)} has a seed that is not a whole number")
             wanted = self._wanted.get(source)
             if not wanted and source not in self._cost_wanted:
                 continue
-            run_where = f"{where} run ({source}, seed {seed})"
+            run_where = f"{where} run ({brief(source)}, seed {seed})"
             if not isinstance(run, Mapping):
                 raise SourceFormatError(f"{run_where}: not a ResultsCount state")
             epochs = run.get("epochs", schedule)
-            if epochs != schedule:
-                raise SourceFormatError(f"{run_where}: run of {epochs!r} epochs filed under a {schedule}-epoch schedule")
+            if _whole(epochs) != schedule:
+                raise SourceFormatError(f"{run_where}: run of {brief(epochs)} epochs filed under a {schedule}-epoch schedule")
             if wanted:
                 self._add_curves(index, schedule, seed, run, wanted, run_where)
             if source in self._cost_wanted:
@@ -315,7 +360,7 @@ class RecordTables:
 
     def _add_curves(self, index: int, schedule: int, seed: int, run: Mapping[str, Any],
                     wanted: list[tuple[str, str, Split]], where: str) -> None:
-        slot = self._seed_slot(seed)
+        slot = self._seed_slot(seed, where)
         train: dict[str, np.ndarray] | None = None
         for dataset, split_name, split in wanted:
             if split.eval_name is None:
@@ -328,15 +373,15 @@ class RecordTables:
                         "time": np.cumsum(_floats(run.get("train_times"), schedule, f"{where} train_times")),
                     }
                 acc, loss = train["acc"], train["loss"]
-                self._curve(dataset, "train_time", schedule)[self._row[index], slot] = train["time"]
+                self._curve(dataset, "train_time", schedule, where)[self._row[index], slot] = train["time"]
             else:
                 if "eval_acc1es" not in run or "eval_losses" not in run:
                     raise SourceFormatError(f"{where}: lacks 'eval_acc1es'/'eval_losses'")
                 acc = _eval_floats(run["eval_acc1es"], split.eval_name, schedule, f"{where} eval_acc1es")
                 loss = _eval_floats(run["eval_losses"], split.eval_name, schedule, f"{where} eval_losses")
             row = self._row[index]
-            self._curve(dataset, f"{split_name}_acc", schedule)[row, slot] = acc
-            self._curve(dataset, f"{split_name}_loss", schedule)[row, slot] = loss
+            self._curve(dataset, f"{split_name}_acc", schedule, where)[row, slot] = acc
+            self._curve(dataset, f"{split_name}_loss", schedule, where)[row, slot] = loss
 
     def _add_costs(self, index: int, schedule: int, source: str, run: Mapping[str, Any], where: str) -> None:
         for dataset in self.datasets:

@@ -25,6 +25,7 @@ fc and skip). Field meanings (package README: "validation performance", "test pe
 from __future__ import annotations
 
 import importlib.util
+import io
 import os
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -35,6 +36,7 @@ import pandas as pd
 from ...errors import NasSuiteError, SourceFormatError
 from ...extras import install_hint
 from ..cache import CacheWriter, MetricInfo, source_entry
+from ..limits import current, read_bytes
 from ..registry import GRAPH_CITATION, benchmark_spec
 from ..safe_pickle import load_pickle
 from ..spaces import nbgraph
@@ -87,12 +89,12 @@ def locate(sources: Any) -> dict[str, Path]:
 
 
 def read_bench(path: Path) -> pd.DataFrame:
-    """One row per architecture hash (sorted), columns :data:`FIELDS` as float64."""
-    try:
-        with open(path, "rb") as handle:
-            data = load_pickle(handle, source=str(path))
-    except OSError as err:
-        raise SourceFormatError(f"cannot read {path}: {err.strerror or err}") from None
+    """One row per architecture hash (sorted), columns :data:`FIELDS` as float64.
+
+    The file must be a regular file of at most ``max_read_bytes`` (:mod:`suite.data.limits`)."""
+    limits = current()
+    raw = read_bytes(path, limits=limits, hint="pass a NAS-Bench-Graph light/<dataset>.bench file")
+    data = load_pickle(io.BytesIO(raw), source=str(path), limits=limits)
     if not isinstance(data, dict) or not data:
         raise SourceFormatError(f"{path.name}: expected a dict of architecture hash -> metrics")
     hashes = sorted(data)

@@ -22,7 +22,6 @@ file's values are indeed identical within each class.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Sequence
@@ -32,6 +31,7 @@ import pandas as pd
 
 from ...errors import SourceFormatError
 from ..cache import CacheWriter, MetricInfo, source_entry
+from ..limits import LimitExceeded, read_json
 from ..registry import MACRO_CITATION, benchmark_spec
 from ..spaces import nbmacro
 
@@ -43,11 +43,16 @@ FILE_NAME = "nas-bench-macro_cifar10.json"
 
 
 def read_macro(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(test_acc (6561, 3), params (6561,), flops (6561,))`` in id (base-3) order."""
+    """``(test_acc (6561, 3), params (6561,), flops (6561,))`` in id (base-3) order.
+
+    Read under the size and nesting limits of :mod:`suite.data.limits` (a regular file only)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise SourceFormatError(f"{path}: not a readable NAS-Bench-Macro JSON file ({err})") from None
+        data = read_json(path, hint=f"pass {FILE_NAME} or its directory")
+    except LimitExceeded:
+        raise
+    except SourceFormatError as err:
+        reason = str(err).removeprefix(f"{path}: ")
+        raise SourceFormatError(f"{path}: not a readable NAS-Bench-Macro JSON file ({reason})") from None
     codes = nbmacro.all_codes()
     if not isinstance(data, dict) or set(data) != set(codes):
         raise SourceFormatError(f"{path.name}: keys must be exactly the 6,561 8-character codes over 0/1/2")

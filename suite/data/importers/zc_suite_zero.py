@@ -43,7 +43,6 @@ Two uses:
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +53,7 @@ import pandas as pd
 
 from ...errors import CacheError, InvalidArchitecture, SourceFormatError
 from ..cache import CacheWriter, MetricInfo, copy_contents, read_metadata, source_entry
+from ..limits import LimitExceeded, brief, read_json
 from ..registry import NB101_CITATION, ZC_CITATION, benchmark_spec
 
 CONVERTER = "zc-suite-zero"
@@ -105,10 +105,13 @@ class ProxyBlock:
 def read_zc_file(path: str | os.PathLike[str]) -> tuple[str | None, dict[str, dict[str, dict[str, Any]]]]:
     """``(space or None, {dataset: {naslib key: record}})`` of one Suite-Zero JSON file."""
     p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise SourceFormatError(f"{p}: not a readable NAS-Bench-Suite-Zero JSON file ({err})") from None
+    try:  # under the size and nesting limits of suite.data.limits; a regular file only
+        data = read_json(p, hint="pass a NAS-Bench-Suite-Zero zc_<space>.json file")
+    except LimitExceeded:
+        raise
+    except SourceFormatError as err:
+        reason = str(err).removeprefix(f"{p}: ")
+        raise SourceFormatError(f"{p}: not a readable NAS-Bench-Suite-Zero JSON file ({reason})") from None
     if not isinstance(data, dict) or not data:
         raise SourceFormatError(f"{p}: expected a JSON object {{dataset: {{arch key: {{proxy: ...}}}}}}")
     space = None
@@ -116,10 +119,10 @@ def read_zc_file(path: str | os.PathLike[str]) -> tuple[str | None, dict[str, di
         space, data = next(iter(data.items()))
     for dataset, records in data.items():
         if not isinstance(records, dict) or not records:
-            raise SourceFormatError(f"{p}: dataset {dataset!r} must map arch keys to proxy records")
+            raise SourceFormatError(f"{p}: dataset {brief(dataset)} must map arch keys to proxy records")
         first = next(iter(records.values()))
         if not isinstance(first, dict):
-            raise SourceFormatError(f"{p}: records of {dataset!r} must be objects of proxy scores")
+            raise SourceFormatError(f"{p}: records of {brief(dataset)} must be objects of proxy scores")
     return space, data
 
 

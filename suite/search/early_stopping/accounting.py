@@ -15,9 +15,11 @@ Pricing (``cost`` of a :class:`~.tables.BudgetTable` is seconds from scratch to 
   from scratch at every rung (Li et al.'s Hyperband as written). Separate schedules
   (non-resumable tables) always restart.
 
-Which architecture a method draws next comes from a :class:`Stream`: the same generator state
-gives the same order to every method, so they can be compared on the same architecture
-sequence.
+Which architecture a method draws next comes from a :class:`Stream`: one random permutation of
+the candidate pool per run, never re-drawn. The same generator state gives the same order to
+every method, so the methods of one run draw from the same sequence: the reference and the
+methods that train a fixed number of architectures use its first ``n_archs``; Hyperband draws on
+past them while its budget lasts and stops when the pool is exhausted.
 """
 
 from __future__ import annotations
@@ -54,27 +56,47 @@ def step_cost(table: BudgetTable, rows: Any, to_col: int, from_col: Any = None, 
 class Stream:
     """The order in which a search draws candidates: row indices of a :class:`~.tables.BudgetTable`.
 
-    Uniform without replacement: a random permutation of all ``n`` rows, followed by a fresh
-    permutation whenever it runs out (a search that needs more architectures than the pool
-    trains some again, as a new run). Two streams over generators in the same state yield the
-    same sequence, whatever the chunk sizes asked for.
+    Uniform without replacement over the whole pool: one random permutation of the ``n`` rows,
+    drawn once. A candidate is never drawn twice in a run (so a learning-curve model never
+    scores a cell whose curve it was fitted on because the cell came round again); when the
+    permutation is used up the pool is exhausted and :meth:`take` returns fewer rows, then
+    none. Two streams over generators in the same state yield the same sequence, whatever the
+    chunk sizes asked for.
     """
 
     def __init__(self, n: int, rng: np.random.Generator) -> None:
         if n < 1:
             raise NasSuiteError("cannot draw from an empty candidate pool")
         self._n = int(n)
-        self._rng = rng
-        self._buffer = np.empty(0, dtype=np.int64)
+        self._order = rng.permutation(self._n)
         self.taken = 0
 
+    @property
+    def remaining(self) -> int:
+        """Candidates not drawn yet."""
+        return self._n - self.taken
+
+    @property
+    def exhausted(self) -> bool:
+        """True once every candidate of the pool has been drawn."""
+        return self.taken >= self._n
+
     def take(self, k: int) -> np.ndarray:
-        """The next ``k`` rows of the sequence."""
-        while len(self._buffer) < k:
-            self._buffer = np.concatenate([self._buffer, self._rng.permutation(self._n)])
-        out, self._buffer = self._buffer[:k], self._buffer[k:]
-        self.taken += int(k)
+        """The next ``min(k, remaining)`` rows of the sequence (empty once the pool is exhausted)."""
+        if k < 0:
+            raise NasSuiteError(f"cannot draw a negative number of candidates ({k})")
+        out = self._order[self.taken : self.taken + int(k)]
+        self.taken += len(out)
         return out
+
+    def take_exactly(self, k: int) -> np.ndarray:
+        """The next ``k`` rows; refuses (naming the pool size) if fewer remain."""
+        if k > self.remaining:
+            raise NasSuiteError(
+                f"asked for {k} candidates but {self.remaining} of the pool of {self._n} remain: candidates are drawn "
+                "without replacement (choose n_archs <= the pool)"
+            )
+        return self.take(k)
 
 
 class Ledger:
@@ -137,7 +159,7 @@ class Ledger:
         return (np.concatenate(self._rows), np.concatenate(self._cols), np.concatenate(self._from), np.concatenate(self._costs))
 
     def final_rows(self) -> np.ndarray:
-        """Rows trained to the maximum budget so far, in order (repeats possible)."""
+        """Rows trained to the maximum budget so far, in order (each once: candidates are never re-drawn)."""
         rows, cols, _, _ = self._log()
         return rows[cols == len(self.table.budgets) - 1]
 

@@ -71,16 +71,26 @@ class Ranker(Protocol):
     def keep(self, rows: np.ndarray, col: int) -> np.ndarray:
         """Bool mask: which of the promoted ``rows`` are worth training further."""
 
+    def trained_on(self, rows: np.ndarray) -> np.ndarray | None:
+        """Bool mask: which ``rows`` are in the training set of the model that scores them now;
+        None when no model scores (ranking by observed values). Recorded per prediction."""
+
 
 @dataclass(frozen=True)
 class Rung:
-    """One rung of a bracket: ``rows`` trained to ``budget`` epochs, their values and fate."""
+    """One rung of a bracket: ``rows`` trained to ``budget`` epochs, their values and fate.
+
+    ``predicted``: the score is a model's prediction (not the observed value);
+    ``in_model_train``: the row was in that model's training set (must never be True).
+    """
 
     budget: int
     rows: np.ndarray
     values: np.ndarray
     scores: np.ndarray
     promoted: np.ndarray
+    predicted: np.ndarray
+    in_model_train: np.ndarray
 
 
 def run_bracket(table: BudgetTable, rows: np.ndarray, rungs: list[tuple[int, int]], ledger: Ledger,
@@ -100,13 +110,16 @@ def run_bracket(table: BudgetTable, rows: np.ndarray, rungs: list[tuple[int, int
             break
         values = table.valid[current, col]
         go_on = i < len(rungs) - 1 and not ledger.exhausted
+        seen = ranker.trained_on(current) if (ranker is not None and go_on) else None
+        predicted = np.full(k, seen is not None)
+        in_train = np.zeros(k, dtype=bool) if seen is None else np.asarray(seen, dtype=bool)
         scores = np.asarray(ranker.scores(current, col), dtype=np.float64) if (ranker is not None and go_on) else values
         promoted = np.zeros(k, dtype=bool)
         order = np.argsort(-scores, kind="stable")[: rungs[i + 1][0]] if go_on else np.empty(0, np.int64)
         if ranker is not None and len(order):
             order = order[np.asarray(ranker.keep(current[order], col), dtype=bool)]
         promoted[order] = True
-        out.append(Rung(int(table.budgets[col]), current, values, scores, promoted))
+        out.append(Rung(int(table.budgets[col]), current, values, scores, promoted, predicted, in_train))
         current, prev = current[order], col
         if not go_on:
             break
@@ -114,13 +127,19 @@ def run_bracket(table: BudgetTable, rows: np.ndarray, rungs: list[tuple[int, int
 
 
 def rungs_frame(rungs: list[Rung], table: BudgetTable, **labels: int) -> pd.DataFrame:
-    """The rung history as a frame: one row per (rung, architecture), ``labels`` as columns."""
+    """The rung history as a frame: one row per (rung, architecture), ``labels`` as columns.
+
+    Columns: ``rung, budget, id, value`` (observed), ``score`` (what it was ranked by),
+    ``promoted``, ``predicted`` (score from a learning-curve model), ``in_model_train`` (the
+    scored cell was in that model's training set; never True, see :mod:`.srm_rule`).
+    """
     parts = [
         pd.DataFrame({**labels, "rung": i, "budget": r.budget, "id": table.ids[r.rows], "value": r.values,
-                      "score": r.scores, "promoted": r.promoted})
+                      "score": r.scores, "promoted": r.promoted, "predicted": r.predicted,
+                      "in_model_train": r.in_model_train})
         for i, r in enumerate(rungs)
     ]
-    cols = [*labels, "rung", "budget", "id", "value", "score", "promoted"]
+    cols = [*labels, "rung", "budget", "id", "value", "score", "promoted", "predicted", "in_model_train"]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
 
@@ -144,7 +163,10 @@ class HalvingResult:
     trajectory : pd.DataFrame
         Every training step with the incumbent after it (:meth:`.Ledger.trajectory`).
     n_started : int
-        Training runs started (an architecture drawn again is a new run and counts again).
+        Training runs started (distinct architectures: none is drawn twice).
+    stopped_by : str
+        Why the run ended: ``"done"`` (its fixed set of architectures is trained),
+        ``"budget"`` (cost budget spent), ``"pool"`` (every candidate drawn), ``"iterations"``.
     """
 
     best_id: int
@@ -155,16 +177,18 @@ class HalvingResult:
     rungs: pd.DataFrame
     trajectory: pd.DataFrame
     n_started: int
+    stopped_by: str = "done"
 
     @classmethod
-    def from_ledger(cls, ledger: Ledger, rungs: pd.DataFrame, n_started: int) -> "HalvingResult":
+    def from_ledger(cls, ledger: Ledger, rungs: pd.DataFrame, n_started: int,
+                    stopped_by: str = "done") -> "HalvingResult":
         """Read the incumbent, cost and epochs off a finished run's ledger."""
         traj = ledger.trajectory()
         last = traj.iloc[-1] if len(traj) else None
         best = int(last.incumbent_id) if last is not None else -1
         return cls(best, float(last.incumbent_valid) if last is not None else np.nan,
                    float(last.incumbent_test) if last is not None else np.nan,
-                   ledger.spent, ledger.epochs, rungs, traj, int(n_started))
+                   ledger.spent, ledger.epochs, rungs, traj, int(n_started), stopped_by)
 
 
 def successive_halving(
@@ -188,7 +212,7 @@ def successive_halving(
         Draws the candidates (a :class:`~.accounting.Stream`: the same generator state gives
         the same sequence as the other methods).
     n
-        Architectures in the first rung (default: every candidate once).
+        Architectures in the first rung (default: every candidate once; at most the pool).
     min_budget, max_budget
         Epochs of the first and last rung (default: the table's smallest and largest budget; a
         smaller ``max_budget`` becomes the "final" budget, see :meth:`~.tables.BudgetTable.up_to`).
@@ -208,6 +232,6 @@ def successive_halving(
     ledger = Ledger(table, resume=resume)
     if ranker is not None:
         ranker.prepare(ledger)
-    history = run_bracket(table, stream.take(n), rungs, ledger, ranker)
+    history = run_bracket(table, stream.take_exactly(n), rungs, ledger, ranker)
     frame = rungs_frame(history, table, bracket=0)
     return HalvingResult.from_ledger(ledger, frame, int((frame["rung"] == 0).sum()))

@@ -12,7 +12,9 @@ r = 1, 3, 9, 27, 81 epochs (the paper's Table 1). Budgets are in units of ``min_
 and in epochs below (``r_i * min_budget``, as HpBandSter computes them), snapped to the table's
 recorded budgets. Iterations repeat, each bracket drawing fresh architectures from the run's
 :class:`~.accounting.Stream`, until the cost budget is spent (the step that crosses it still
-counts) or ``max_iterations`` have run.
+counts), ``max_iterations`` have run, or the candidate pool is exhausted: candidates are drawn
+without replacement and never re-drawn, so a bracket that asks for more than remain runs on
+those that remain (rung sizes capped by what is there) and Hyperband then stops.
 
 Anytime incumbent: the architecture with the best validation value among those trained to the
 *maximum* budget so far (:meth:`.Ledger.trajectory`); partial-budget values never make one.
@@ -97,7 +99,8 @@ def hyperband(
     Returns
     -------
     HalvingResult
-        ``rungs`` has columns ``iteration, bracket`` (= s) before the rung columns.
+        ``rungs`` has columns ``iteration, bracket`` (= s) before the rung columns;
+        ``stopped_by`` is ``"budget"``, ``"pool"`` or ``"iterations"``.
     """
     if max_cost is None and max_iterations is None:
         raise NasSuiteError("hyperband needs max_cost (seconds) and/or max_iterations")
@@ -110,15 +113,16 @@ def hyperband(
     ledger = Ledger(table, np.inf if max_cost is None else float(max_cost), resume=resume)
     frames: list[pd.DataFrame] = []
     iteration = 0
-    while not ledger.exhausted and (max_iterations is None or iteration < max_iterations):
+    while not (ledger.exhausted or stream.exhausted) and (max_iterations is None or iteration < max_iterations):
         for rungs in brackets:
-            if ledger.exhausted:
+            if ledger.exhausted or stream.exhausted:
                 break
             if ranker is not None:
                 ranker.prepare(ledger)
             history = run_bracket(table, stream.take(rungs[0][0]), rungs, ledger, ranker)
             frames.append(rungs_frame(history, table, iteration=iteration, bracket=len(rungs) - 1))
         iteration += 1
+    stopped_by = "budget" if ledger.exhausted else "pool" if stream.exhausted else "iterations"
     frames = [f for f in frames if len(f)]
     rungs_df = pd.concat(frames, ignore_index=True) if frames else rungs_frame([], table, iteration=0, bracket=0)
-    return HalvingResult.from_ledger(ledger, rungs_df, int((rungs_df["rung"] == 0).sum()))
+    return HalvingResult.from_ledger(ledger, rungs_df, int((rungs_df["rung"] == 0).sum()), stopped_by)

@@ -70,8 +70,8 @@ class EarlyStoppingMethod(ABC):
         One line for tables and ``--help``.
     same_architectures : bool
         True when the method trains exactly the reference's ``n_archs`` architectures, so
-        Baker et al.'s same-architectures cost ratio (``speedup_total``) is defined; False for
-        methods that draw as many as their budget allows (Hyperband).
+        Baker et al.'s same-architectures cost ratio (``same_archs_cost_ratio``) is defined;
+        False for methods that draw as many as their budget (and the pool) allows (Hyperband).
     needs_curves : bool
         True when the method needs budgets that are points of one learning curve (the SRM).
     """
@@ -86,7 +86,7 @@ class EarlyStoppingMethod(ABC):
     def run(self, table: BudgetTable, rng: np.random.Generator, *, n_archs: int, max_cost: float, srm_seed: int,
             settings: Settings) -> HalvingResult:
         """One run over ``table`` drawing architectures from ``rng`` (a fresh generator in the
-        run's stream state, so every method sees the same sequence).
+        run's stream state, so every method sees the same sequence; never re-drawn).
 
         ``n_archs`` is the reference's sequence length, ``max_cost`` the seconds a
         budget-limited method may spend (``inf``: unlimited), ``srm_seed`` the seed of any
@@ -159,7 +159,8 @@ class SRMHyperband(Hyperband):
     citation = f"{BAKER17}; {LI17}"
     description = "Hyperband ranking rungs by SRM-predicted final values, plus Baker's stop rule"
     needs_curves = True
-    #: Hyperband trains ~10 architectures fully per iteration for R=200, eta=3: 20 = 2 iterations
+    #: Hyperband trains 10 architectures fully per iteration for R=200, eta=3: 20 = 2 iterations.
+    #: On a small pool (the 200 NB-201 cells with curves allow ~1.4 iterations) pass n_train=10.
     n_train = 20
 
     def ranker(self, table: BudgetTable, settings: Settings, srm_seed: int) -> SRMRanker:

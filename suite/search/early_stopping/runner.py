@@ -2,25 +2,39 @@
 
 Protocol (what :func:`run_early_stopping` computes for one method and seed):
 
-1. The run's architecture sequence is ``Stream(n_candidates, default_rng(stream seed))``,
-   the stream seed being the first child of ``SeedSequence(seed)`` — identical for every
-   method, so all are compared on the same draw order. The SRM's seed is the second child.
-2. **Reference** ("full"): random search trains the first ``n_archs`` architectures of the
-   sequence fully. Its *target* is its final incumbent (best final validation value), reached
-   at ``cost_full_to_target`` seconds (the cumulative cost up to and including training that
-   architecture); its total is ``cost_full``.
-3. The method (``METHODS.make(method).run``, :mod:`.methods`) runs on the same sequence: those with
-   ``same_architectures`` (``full``/``srm-random``/``sh``) over the same ``n_archs``
-   architectures; the others (``hyperband``/``srm-hyperband``) draw as many as their brackets
-   ask for, until ``max_cost`` seconds (default: ``cost_full``, the same compute).
-4. ``speedup = cost_full_to_target / cost_to_target`` with ``cost_to_target`` the method's
-   cost when its incumbent (best among architectures trained to the maximum budget) first
-   reaches the target validation value; NaN (and ``reached_target`` False) if it never does.
-   ``speedup_total = cost_full / cost`` is Baker et al.'s ratio for the same set of
-   architectures (NaN for methods without ``same_architectures``, whose architecture set differs).
-5. ``regret_valid``/``regret_test``: the reference's final incumbent minus the method's, in
-   validation and test value (signed: Hyperband may find a better one by drawing more);
-   ``same_best``: both select the same architecture.
+1. ``SeedSequence(seed)`` spawns three streams: the candidate order, the SRM's folds, and the
+   run's training noise. Where the table holds per-seed values (:meth:`.BudgetTable.draw`: one
+   recorded seed per candidate, as NATS-Bench's ``simulate_train_eval``), the run observes one
+   drawn seed per candidate (per budget on schedule tables), shared by the reference and the
+   method of that run; where only seed means exist (the embedded NB-201 curves) every run
+   observes the means.
+2. The run's candidate order is one random permutation of the whole pool (every candidate of
+   the table, e.g. the 200 NB-201 cells with curves), drawn from the first stream: uniform
+   without replacement, never re-drawn (:class:`.accounting.Stream`). Every method of the run
+   draws from this same order.
+3. **Reference** ("full"): random search trains the first ``n_archs`` candidates of the order
+   fully (``n_archs`` <= the pool). Its *target* is its own final incumbent's validation value
+   — defined per run from that run's candidates — reached at ``cost_full_to_target`` seconds
+   (cumulative cost up to and including training that architecture); its total is ``cost_full``.
+4. The method (``METHODS.make(method).run``, :mod:`.methods`) runs on the same order: those with
+   ``same_architectures`` (``full``/``srm-random``/``sh``) over the same first ``n_archs``
+   candidates; Hyperband (``hyperband``/``srm-hyperband``) draws as many as its brackets ask
+   for, first the reference's and then further ones, until ``max_cost`` seconds (default:
+   ``cost_full``, the same compute) or until the pool is exhausted.
+5. ``cost_to_target``: the method's cost when its incumbent (best among architectures trained
+   to the maximum budget) first reaches the target; NaN, and ``reached_target`` False, if it
+   never does. ``cost_charged`` and ``speedup`` = ``cost_full_to_target / cost_charged`` follow
+   the failure rule of :mod:`.speedup` (a run that misses the target is charged
+   ``max(cost, cost_full)``, so its ratio is <= 1); the statistics over runs are
+   :func:`.speedup.speedup_statistics`. ``same_archs_cost_ratio = cost_full / cost`` is Baker
+   et al.'s ratio for the same set of architectures (NaN for methods without
+   ``same_architectures``).
+6. ``regret_valid``/``regret_test``: the reference's final incumbent minus the method's, in
+   (observed) validation and (published, seed-mean) test value; signed: Hyperband may find a
+   better one by drawing more. ``same_best``: both select the same architecture.
+7. Leakage audit: ``srm_predictions`` counts the cells scored by a learning-curve model and
+   ``srm_predictions_on_training_cells`` those that were in the scoring model's own training
+   set (always 0: :class:`.srm_rule.FittedSRM` refuses them).
 """
 
 from __future__ import annotations
@@ -35,6 +49,7 @@ from ...metrics import kendall, spearman
 from .halving import HalvingResult
 from .hyperband import hyperband_columns
 from .methods import METHODS, REFERENCE, Settings
+from .speedup import charged_cost
 from .tables import BudgetTable, curve_table
 
 __all__ = ["EarlyStoppingRun", "budget_rank_correlation", "compare", "rung_budgets", "run_early_stopping"]
@@ -91,7 +106,7 @@ def run_early_stopping(
         200) or a ready :class:`~.tables.BudgetTable` (faster for many seeds; ``candidates``
         must then be None).
     n_archs
-        Length of the random-search sequence (default: every candidate once).
+        Candidates the reference trains (default: the whole pool; at most the pool).
     max_cost, max_iterations
         Hyperband stop rules (default: ``max_cost = cost_full``, the reference's compute).
     eta, min_budget, max_budget, resume
@@ -103,13 +118,17 @@ def run_early_stopping(
     Returns
     -------
     EarlyStoppingRun
-        ``summary`` has one row with columns ``method, seed, n_candidates, n_archs`` (reference
-        sequence length), ``n_started`` (training runs started), ``n_full`` (runs trained to the
-        maximum budget), ``n_stopped`` (``n_started - n_full``), ``epochs``, ``cost`` (seconds),
-        ``best_id, best_valid, best_test`` (the method's final incumbent), ``ref_id,
+        ``summary`` has one row with columns ``method, seed, n_candidates`` (pool size),
+        ``n_archs`` (the reference's candidates), ``per_seed`` (a seed drawn per candidate),
+        ``n_started`` (training runs started = distinct candidates drawn), ``n_full`` (runs
+        trained to the maximum budget), ``n_stopped`` (``n_started - n_full``), ``stopped_by``
+        (``done``/``budget``/``pool``/``iterations``), ``pool_exhausted``, ``epochs``, ``cost``
+        (seconds), ``best_id, best_valid, best_test`` (the method's final incumbent), ``ref_id,
         ref_valid, ref_test`` (the reference's), ``regret_valid, regret_test, same_best``,
-        ``cost_full, cost_full_to_target, cost_to_target, reached_target, speedup,
-        speedup_total`` (definitions in the module docstring).
+        ``cost_full, cost_full_to_target, cost_to_target, reached_target, cost_charged,
+        speedup, same_archs_cost_ratio, srm_predictions, srm_predictions_on_training_cells``
+        (definitions in the module docstring) and ``srm_sigma_median`` (median over the rule's
+        decisions of the SRM's sigma, in validation-accuracy points; random search + SRM only).
     """
     chosen = METHODS.make(method)  # an unknown name raises, listing the registered ones
     if isinstance(data, BudgetTable):
@@ -119,10 +138,13 @@ def run_early_stopping(
     else:
         table = curve_table(data, candidates)
     n_archs = table.n if n_archs is None else int(n_archs)
-    if n_archs < 1:
-        raise NasSuiteError(f"n_archs must be >= 1, got {n_archs}")
-    stream_seq, srm_seq = np.random.SeedSequence(seed).spawn(2)
+    if not 1 <= n_archs <= table.n:
+        raise NasSuiteError(f"n_archs must lie in 1..{table.n} (the candidate pool; drawn without replacement), "
+                            f"got {n_archs}")
+    stream_seq, srm_seq, noise_seq = np.random.SeedSequence(seed).spawn(3)
     srm_seed = int(srm_seq.generate_state(1)[0] % (2**31 - 1))
+    per_seed = table.per_seed
+    table = table.draw(np.random.default_rng(noise_seq))  # this run's training noise (identity for seed means)
 
     def rng() -> np.random.Generator:
         return np.random.default_rng(stream_seq)
@@ -138,26 +160,37 @@ def run_early_stopping(
 
     cost_full_to_target = _cost_to_target(ref, ref.best_valid)
     cost_to_target = _cost_to_target(res, ref.best_valid)
+    charged = float(charged_cost(cost_to_target, res.cost, ref.cost))
     n_full = int(res.trajectory["final"].sum())
+    rungs = res.rungs
+    predicted = rungs["predicted"].to_numpy(dtype=bool) if "predicted" in rungs else np.zeros(len(rungs), bool)
+    leaked = rungs["in_model_train"].to_numpy(dtype=bool) if "in_model_train" in rungs else np.zeros(len(rungs), bool)
+    sigmas = rungs["sigma"].to_numpy(dtype=float) if "sigma" in rungs else np.empty(0)
     summary = pd.DataFrame([{
-        "method": method, "seed": seed, "n_candidates": table.n, "n_archs": n_archs,
+        "method": method, "seed": seed, "n_candidates": table.n, "n_archs": n_archs, "per_seed": per_seed,
         "n_started": res.n_started, "n_full": n_full, "n_stopped": res.n_started - n_full,
+        "stopped_by": res.stopped_by, "pool_exhausted": res.stopped_by == "pool",
         "epochs": res.epochs, "cost": res.cost,
         "best_id": res.best_id, "best_valid": res.best_valid, "best_test": res.best_test,
         "ref_id": ref.best_id, "ref_valid": ref.best_valid, "ref_test": ref.best_test,
         "regret_valid": ref.best_valid - res.best_valid, "regret_test": ref.best_test - res.best_test,
         "same_best": res.best_id == ref.best_id,
         "cost_full": ref.cost, "cost_full_to_target": cost_full_to_target, "cost_to_target": cost_to_target,
-        "reached_target": bool(np.isfinite(cost_to_target)),
-        "speedup": cost_full_to_target / cost_to_target if np.isfinite(cost_to_target) else np.nan,
-        "speedup_total": ref.cost / res.cost if chosen.same_architectures and res.cost > 0 else np.nan,
+        "reached_target": bool(np.isfinite(cost_to_target)), "cost_charged": charged,
+        "speedup": cost_full_to_target / charged,
+        "same_archs_cost_ratio": ref.cost / res.cost if chosen.same_architectures and res.cost > 0 else np.nan,
+        "srm_predictions": int(predicted.sum()), "srm_predictions_on_training_cells": int((predicted & leaked).sum()),
+        "srm_sigma_median": float(np.median(sigmas)) if len(sigmas) else np.nan,
     }])
     label = {"method": method, "seed": seed}
     return EarlyStoppingRun(summary, res.trajectory.assign(**label), res.rungs.assign(**label))
 
 
 def compare(data: Any, methods: Sequence[str], seeds: Sequence[int], **params: Any) -> EarlyStoppingRun:
-    """:func:`run_early_stopping` for every method and seed, frames concatenated (table built once)."""
+    """:func:`run_early_stopping` for every method and seed, frames concatenated (table built once).
+
+    ``summary`` has one row per (method, seed); summarise it per method with
+    :func:`.speedup.speedup_statistics`."""
     table = data if isinstance(data, BudgetTable) else curve_table(data, params.pop("candidates", None))
     runs = [run_early_stopping(table, m, seed=s, **params) for m in methods for s in seeds]
     return EarlyStoppingRun(*(pd.concat([r[i] for r in runs], ignore_index=True) for i in range(3)))

@@ -24,6 +24,12 @@ and :func:`should_stop` stops it when ``P(final <= y_best) >= delta`` under
   first once there are ``n_train`` of them, then again after every ``refit_every`` more; until
   the first fit the rungs rank by observed values (plain Hyperband).
 
+No leakage: every SRM is fitted only on curves the search itself trained to the maximum budget
+*earlier in the same run*, and it only scores cells drawn after those (the candidate stream
+never re-draws a cell). :meth:`FittedSRM.predict` refuses a cell of its own training set
+(:class:`~suite.errors.NasSuiteError`), and every prediction is recorded with
+``in_model_train`` (rung / decision frames) so that a run can be audited.
+
 ``sigma="robust"`` (both) replaces the SRM's RMSE sigma by a robust scale of its out-of-fold
 errors (:class:`FittedSRM`), an addition of this package: on NB-201 the RMSE is inflated by a
 few diverged cells and the rule then stops little.
@@ -126,14 +132,28 @@ class FittedSRM:
         rows = np.unique(np.asarray(rows, dtype=np.int64))
         X, y = srm_features(table, rows), table.final_valid[rows]
         self.table = table
+        self.rows_ = rows
         self.sigma_: dict[int, float] = {}
         if sigma == "robust":
             self.sigma_ = _robust_sigma(model, X, y, len(table.budgets), [int(c) for c in cols], random_state)
             model = _without_cv(model)  # its own CV sigma would go unused
         self.model_ = clone(model).fit(X, y)
 
+    def trained_on(self, rows: Any) -> np.ndarray:
+        """Bool mask over ``rows``: which are in this model's training set (``rows_``)."""
+        return np.isin(np.asarray(rows, dtype=np.int64), self.rows_)
+
     def predict(self, rows: Any, col: int) -> tuple[np.ndarray, np.ndarray]:
-        """Predicted final values and sigmas of ``rows`` observed up to budget column ``col``."""
+        """Predicted final values and sigmas of ``rows`` observed up to budget column ``col``.
+
+        Refuses (:class:`~suite.errors.NasSuiteError`) any row the model was fitted on: a
+        predictor never scores a cell whose full curve it has seen.
+        """
+        seen = self.trained_on(rows)
+        if seen.any():
+            ids = self.table.ids[np.asarray(rows, dtype=np.int64)[seen]]
+            raise NasSuiteError(f"the SRM was asked to score {int(seen.sum())} cell(s) it was fitted on (e.g. id "
+                                f"{int(ids[0])}): a predictor must not score its own training cells")
         mean, std = self.model_.predict_with_std(srm_features(self.table, rows, col))
         if self.sigma_:
             std = np.full(len(mean), self.sigma_[int(col)])
@@ -260,7 +280,10 @@ class SRMRanker:
 
     def prepare(self, ledger: Ledger) -> None:
         """Fit on every distinct architecture trained to the maximum budget once there are
-        ``n_train``; refit when ``refit_every`` more have been (0/None: never refit)."""
+        ``n_train``; refit when ``refit_every`` more have been (0/None: never refit).
+
+        Called between brackets only, so the cells the next bracket scores are fresh draws,
+        none of them among the fitted curves."""
         full = np.unique(ledger.final_rows())
         if len(full):
             self.y_best_ = float(self.table.final_valid[full].max())
@@ -275,6 +298,10 @@ class SRMRanker:
         if self.fitted_ is None:
             return self.table.valid[rows, col]
         return self.fitted_.predict(rows, col)[0]
+
+    def trained_on(self, rows: np.ndarray) -> np.ndarray | None:
+        """Which ``rows`` are in the fitted SRM's training set (None before the first fit: no model scores)."""
+        return None if self.fitted_ is None else self.fitted_.trained_on(rows)
 
     def keep(self, rows: np.ndarray, col: int) -> np.ndarray:
         """False where Baker's rule stops the promoted architecture (all True before the first fit)."""

@@ -25,11 +25,25 @@ Per-epoch curves of NB-201 exist for cells 0-199 only in the embedded cache; all
 have them once the official NATS archive is imported. :func:`curve_ids` lists the cells that
 have a complete curve — pass those (or a subset) as candidates; a candidate without one is
 refused with a message that says so.
+
+Per-seed values (one simulated training run per search run)
+-----------------------------------------------------------
+Where the benchmark records each training seed (repeat) separately, a table keeps them in
+``seed_valid`` ``(n, n_seeds, m)`` and :meth:`BudgetTable.draw` turns it into what one search
+run observes: one recorded seed per candidate, drawn at random, as NATS-Bench's
+``simulate_train_eval`` picks a random seed per evaluation. On a learning-curve table the seed
+is drawn once per candidate (all budgets are points of that one run); on a schedule table once
+per (candidate, budget) (each budget is its own run). Where only seed means are recorded the
+table has no ``seed_valid`` and every run observes the mean — this is the case for the embedded
+NB-201 learning curves (cells 0-199: seed means only; the per-seed 777/888/999 values exist for
+the 200-epoch end point only, not along the curve). NB-101's official file records three
+repeats of every schedule, so an NB-101 schedule table draws a repeat per budget; the official
+NATS archive records per-seed curves, which :func:`curve_table` then uses.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
@@ -81,6 +95,11 @@ class BudgetTable:
         may be 0.
     description : str
         Where the table came from (benchmark, metric, schedule), for reports.
+    seed_valid : np.ndarray of float64, shape (n, n_seeds, m), or None
+        The validation value of each recorded seed (repeat), NaN where a seed was not run;
+        None when only seed means are recorded. ``valid`` is then what a search observes;
+        otherwise a search observes one drawn seed (:meth:`draw`) and ``valid`` is the mean,
+        used only by seed-free summaries (budget rank correlation).
     """
 
     ids: np.ndarray
@@ -91,6 +110,7 @@ class BudgetTable:
     resumable: bool = True
     static: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
     description: str = ""
+    seed_valid: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         ids = np.asarray(self.ids, dtype=np.int64).reshape(-1)
@@ -115,7 +135,20 @@ class BudgetTable:
             raise NasSuiteError(f"{int((~np.isfinite(valid)).any(axis=1).sum())} candidate(s) lack a validation value at some budget")
         if not np.isfinite(cost).all() or (cost < 0).any() or (np.diff(cost, axis=1) < 0).any():
             raise NasSuiteError("costs must be finite, >= 0 and non-decreasing along the budgets")
-        for name, value in (("ids", ids), ("budgets", budgets), ("valid", valid), ("test", test), ("cost", cost), ("static", static)):
+        arrays = {"ids": ids, "budgets": budgets, "valid": valid, "test": test, "cost": cost, "static": static}
+        if self.seed_valid is not None:
+            seeds = np.asarray(self.seed_valid, dtype=np.float64)
+            if seeds.ndim != 3 or seeds.shape[0] != n or seeds.shape[2] != m or seeds.shape[1] < 1:
+                raise NasSuiteError(f"seed_valid must have shape ({n}, n_seeds, {m}), got {seeds.shape}")
+            usable = _usable_seeds(seeds, self.resumable)
+            ok = usable.any(axis=1)  # (n,) for a curve, (n, m) for schedules
+            ok = ok if ok.ndim == 1 else ok.all(axis=1)
+            if not ok.all():
+                bad = int(np.flatnonzero(~ok)[0])
+                what = "seed recorded at every budget" if self.resumable else "recorded seed at some budget"
+                raise NasSuiteError(f"candidate id {int(ids[bad])} has no {what}: cannot draw a training run for it")
+            arrays["seed_valid"] = seeds
+        for name, value in arrays.items():
             value.setflags(write=False)
             object.__setattr__(self, name, value)
 
@@ -123,6 +156,40 @@ class BudgetTable:
     def n(self) -> int:
         """Number of candidates."""
         return len(self.ids)
+
+    @property
+    def per_seed(self) -> bool:
+        """True when a search observes one drawn seed per run (:meth:`draw`), not the seed mean."""
+        return self.seed_valid is not None
+
+    def draw(self, rng: np.random.Generator) -> "BudgetTable":
+        """What one search run observes: one recorded seed per candidate (per budget on a schedule table).
+
+        Learning-curve tables (``resumable``): for every candidate one seed among those recorded
+        at every budget, drawn uniformly, so the observed curve is one real training run.
+        Schedule tables: for every (candidate, budget) one seed among those recorded there,
+        drawn uniformly (separate runs). Returns ``self`` when only seed means are recorded.
+        The returned table has ``seed_valid=None`` (it *is* one draw); ``test`` is unchanged
+        (the published final test value, for reporting only).
+        """
+        if self.seed_valid is None:
+            return self
+        seeds = self.seed_valid
+        n, s, m = seeds.shape
+        usable = _usable_seeds(seeds, self.resumable)  # (n, s) or (n, s, m)
+        if self.resumable:
+            count = usable.sum(axis=1)
+            pick = np.floor(rng.random(n) * count).astype(np.int64)  # k-th usable seed of each row
+            hit = usable & ((np.cumsum(usable, axis=1) - 1) == pick[:, None])
+            valid = seeds[np.arange(n), hit.argmax(axis=1)]
+        else:
+            count = usable.sum(axis=1)  # (n, m)
+            pick = np.floor(rng.random((n, m)) * count).astype(np.int64)
+            hit = usable & ((np.cumsum(usable, axis=1) - 1) == pick[:, None, :])
+            valid = np.take_along_axis(seeds, hit.argmax(axis=1)[:, None, :], axis=1)[:, 0, :]
+        return replace(self, valid=valid, seed_valid=None,
+                       description=f"{self.description}; one recorded seed drawn per "
+                                   f"{'candidate' if self.resumable else 'candidate and budget'}")
 
     @property
     def max_budget(self) -> int:
@@ -156,9 +223,10 @@ class BudgetTable:
         c = self.column(max_budget)
         if c == len(self.budgets) - 1:
             return self
+        seeds = None if self.seed_valid is None else self.seed_valid[:, :, : c + 1]
         return BudgetTable(self.ids, self.budgets[: c + 1], self.valid[:, : c + 1], self.test, self.cost[:, : c + 1],
                            resumable=self.resumable, static=self.static,
-                           description=f"{self.description}, up to {int(self.budgets[c])} epochs")
+                           description=f"{self.description}, up to {int(self.budgets[c])} epochs", seed_valid=seeds)
 
     @classmethod
     def from_curves(
@@ -172,12 +240,14 @@ class BudgetTable:
         ids: Sequence[int] | None = None,
         static: Any = None,
         description: str = "hand-made curves",
+        seed_curves: Any = None,
     ) -> "BudgetTable":
         """A resumable table from learning curves ``(n, m)``, e.g. hand-made ones in tests.
 
         ``budgets`` default to epochs ``1..m``, ``schedule`` to the last budget and ``ids`` to
         ``0..n-1``; ``train_time`` ``(n,)`` is the seconds of the whole ``schedule``-epoch run,
-        so reaching epoch ``e`` costs ``train_time * e / schedule``.
+        so reaching epoch ``e`` costs ``train_time * e / schedule``. ``seed_curves``
+        ``(n, n_seeds, m)`` (NaN: seed not run) makes the table per-seed (:meth:`draw`).
         """
         curves = np.asarray(curves, dtype=np.float64)
         if curves.ndim != 2:
@@ -190,7 +260,44 @@ class BudgetTable:
         cost = epoch_cost(np.asarray(train_time, dtype=np.float64).reshape(-1, 1), b[None, :], total)
         return cls(np.arange(n) if ids is None else np.asarray(ids), b, curves, np.asarray(test), cost,
                    resumable=True, static=np.empty((n, 0)) if static is None else np.asarray(static),
-                   description=description)
+                   description=description, seed_valid=seed_curves)
+
+
+def _usable_seeds(seeds: np.ndarray, whole_curve: bool) -> np.ndarray:
+    """Which seeds of ``seeds`` ``(n, s, m)`` can be drawn: recorded at every budget ``(n, s)`` for a
+    learning curve (one run), recorded at that budget ``(n, s, m)`` for separate schedules."""
+    finite = np.isfinite(seeds)
+    return finite.all(axis=2) if whole_curve else finite
+
+
+def _named_seeds(bench: Benchmark, metric: str, schedule: int, epochs: Sequence[int]) -> list[Any]:
+    """Seeds (repeats) of ``metric`` recorded individually at *every* one of ``epochs`` of ``schedule``
+    (seed means excluded), in block order; empty when only means are recorded somewhere."""
+    common: list[Any] | None = None
+    for e in epochs:
+        here: list[Any] = []
+        for block in bench.info(metric)["blocks"]:
+            if block["schedule"] != schedule or int(e) not in (block["epochs"] or []):
+                continue
+            here += [s for s in block["seeds"] if s != "mean" and s not in here]
+        common = here if common is None else [s for s in common if s in here]
+        if not common:
+            return []
+    return common or []
+
+
+def _seed_values(bench: Benchmark, metric: str, ids: np.ndarray, schedule: int,
+                 epochs: Sequence[int]) -> np.ndarray | None:
+    """``(len(ids), n_seeds, len(epochs))`` per-seed values of ``metric`` at ``epochs`` of ``schedule``,
+    or None when some epoch has seed means only."""
+    seeds = _named_seeds(bench, metric, schedule, epochs)
+    if not seeds:
+        return None
+    out = np.empty((len(ids), len(seeds), len(epochs)))
+    for j, seed in enumerate(seeds):
+        for k, e in enumerate(epochs):
+            out[:, j, k] = bench.metric(metric, epoch=int(e), seed=seed, schedule=schedule)[ids]
+    return out
 
 
 def curve_ids(bench: Benchmark, metric: str = "valid_acc", *, schedule: int | None = None) -> np.ndarray:
@@ -238,7 +345,10 @@ def curve_table(
     of ``time_metric`` for that schedule (NB-201: the 200-epoch run's seconds). The test value is
     ``test_metric`` after the same schedule (NB-201: the published 200-epoch test accuracy).
     ``arch_features`` adds Baker's AP columns where :mod:`suite.predictors.arch_features` knows
-    the space (NB-201), none elsewhere.
+    the space (NB-201), none elsewhere. Where every epoch of the curve is recorded per seed
+    (official NATS archive), ``seed_valid`` holds the per-seed curves and a search observes one
+    seed's curve per run (:meth:`BudgetTable.draw`); the embedded NB-201 curves are seed means
+    only (``seed_valid`` None).
 
     Raises :class:`~suite.errors.NasSuiteError` naming the candidates without a complete curve.
     """
@@ -259,10 +369,13 @@ def curve_table(
     if not np.isfinite(times).all():
         raise NasSuiteError(f"{time_metric} is unknown for {int((~np.isfinite(times)).sum())} candidate(s); the cost needs it")
     test = _final(bench, test_metric, sched)[ids_arr]
+    seeds = _seed_values(bench, metric, ids_arr, sched, budgets.tolist())
     return BudgetTable(
         ids_arr, budgets, curves, test, epoch_cost(times[:, None], budgets[None, :], sched), resumable=True,
         static=_static(bench, ids_arr, arch_features),
-        description=f"{bench.name}/{bench.dataset} {metric} learning curves, epochs {budgets[0]}..{sched} of one run",
+        description=f"{bench.name}/{bench.dataset} {metric} learning curves, epochs {budgets[0]}..{sched} of one run, "
+                    + ("one seed per run" if seeds is not None else "seed means"),
+        seed_valid=seeds,
     )
 
 
@@ -296,7 +409,11 @@ def schedule_table(
     4, 12, 36, 108; NB-201: 12, 200). Cost of budget ``S``: ``time_metric`` of that schedule, or
     the longest recorded schedule's time scaled by ``S / longest`` (NB-201's 12-epoch cost is
     ``train_time_200 * 12 / 200``). ``ids`` default to every architecture measured at all
-    budgets. The seed mean is observed (the table's published value).
+    budgets. ``valid`` is the seed mean; where a schedule's final value is recorded per seed
+    (repeat) — NB-101's official file: 3 repeats of every schedule; NB-201: seeds 777/888/999 of
+    the 200-epoch run, the 12-epoch run as a mean only — ``seed_valid`` holds them (a budget with
+    a mean only has it as its one "seed") and a search observes one drawn repeat per budget
+    (:meth:`BudgetTable.draw`).
     """
     chosen = sorted(int(s) for s in (schedules or [s for s in bench.schedules(metric) if s is not None]))
     if not chosen:
@@ -311,8 +428,29 @@ def schedule_table(
             f"{int(bad.sum())} candidate(s) (e.g. id {int(ids_arr[bad][0])}) lack {metric} or {time_metric} at some of "
             f"the schedules {chosen}"
         )
+    per_budget = [_seed_values(bench, metric, ids_arr, s, [_last_epoch(bench, metric, s)]) for s in chosen]
+    seeds = None
+    if any(p is not None for p in per_budget):
+        width = max(1 if p is None else p.shape[1] for p in per_budget)
+        seeds = np.full((len(ids_arr), width, len(chosen)), np.nan)
+        for k, p in enumerate(per_budget):
+            if p is None:
+                seeds[:, 0, k] = valid[:, k]
+            else:
+                seeds[:, : p.shape[1], k] = p[:, :, 0]
+        # a candidate measured (as a mean) at a budget but with no individual repeat there keeps the mean
+        empty = ~np.isfinite(seeds).any(axis=1)
+        seeds[:, 0, :] = np.where(empty, valid, seeds[:, 0, :])
     return BudgetTable(
         ids_arr, np.asarray(chosen), valid, _final(bench, test_metric, chosen[-1])[ids_arr], cost, resumable=False,
         static=_static(bench, ids_arr, arch_features),
-        description=f"{bench.name}/{bench.dataset} {metric} after separate runs of {chosen} epochs",
+        description=f"{bench.name}/{bench.dataset} {metric} after separate runs of {chosen} epochs, "
+                    + ("one repeat drawn per run and budget" if seeds is not None else "seed means"),
+        seed_valid=seeds,
     )
+
+
+def _last_epoch(bench: Benchmark, metric: str, schedule: int) -> int:
+    """The last recorded epoch of ``metric``'s ``schedule`` run (its final value)."""
+    epochs = [e for b in bench.info(metric)["blocks"] if b["schedule"] == schedule for e in (b["epochs"] or [])]
+    return int(max(epochs)) if epochs else int(schedule)
