@@ -852,8 +852,12 @@ def run_case(index: int, case: Case, root: Path, base: Path, python: str, env: d
                 _, tb, _, _ = _execute(_command(case, ws, base, python, debug=True), ws, case_env, case.timeout or timeout)
             else:
                 tb = err
-        display = [c if len(c) < 120 else c[:60] + "..." for c in (cmd if case.code is None else cmd[:2] + [case.code])]
-        return Outcome(case, outcome, rc, round(seconds, 2), _tail(err, 6), _tail(tb, 14), display)
+        def scrub(text: str) -> str:  # scratch paths differ on every run: write them as placeholders
+            return text.replace(str(ws), "{ws}").replace(str(base), "{base}").replace(str(REPO), "{repo}")
+
+        shown = [scrub(c) for c in (cmd[2:] if case.code is None else [case.code])]
+        display = [c if len(c) < 120 else c[:60] + "..." for c in shown]
+        return Outcome(case, outcome, rc, round(seconds, 2), scrub(_tail(err, 3)), scrub(_tail(tb, 14)), display)
     finally:
         shutil.rmtree(ws, ignore_errors=True)
 

@@ -127,8 +127,6 @@ def test_grid_over_the_cap_needs_force_and_its_size_is_printed_first(tmp_path, c
     assert "not finished" in out[1]
 
 
-@pytest.mark.xfail(strict=True, reason="needs suite/predictors/inputs.py:_curve to raise a NasSuiteError "
-                                       "instead of ValueError (reported to its owner)")
 def test_fidelity_longer_than_the_curve_is_one_line(tmp_path, capsys):
     code = main(["run", CONFIG, "--set", "predictors=[last_seen]", "--set", "fidelity=[500]", "--set", "seeds=1",
                  "--set", "train_sizes=[20]", "--set", "test_size=50", "--results", str(tmp_path)])

@@ -106,3 +106,29 @@ def test_committed_runs_record_their_kind():
     for meta_path in sorted((REPO / "results").glob("*/meta.json")):
         meta = json.loads(meta_path.read_text())
         assert meta.get("kind") in KINDS, meta_path
+
+
+def test_a_fifo_in_place_of_a_journal_or_config_is_refused_not_a_hang(tmp_path):
+    import os
+
+    run = tmp_path / "run"
+    run.mkdir()
+    os.mkfifo(run / "j.jsonl")
+    with pytest.raises(NasSuiteError, match="not a regular file"):
+        Journal(run / "j.jsonl").read()
+    os.mkfifo(run / CONFIG)
+    with pytest.raises(NasSuiteError, match="not a regular file"):
+        pin_config(run, "a = 1\n")
+    os.mkfifo(tmp_path / "spec.toml")
+    with pytest.raises(InvalidSpec):
+        load_spec(tmp_path / "spec.toml")
+
+
+def test_report_on_a_records_table_of_another_shape_is_one_line(tmp_path):
+    import pandas as pd
+
+    (tmp_path / "meta.json").write_text(json.dumps({"name": "r", "kind": "predictors"}))
+    pd.DataFrame({"x": [1.0]}).to_parquet(tmp_path / "records.parquet")
+    with pytest.raises(NasSuiteError, match="lacks the column") as err:
+        report_run(tmp_path)
+    assert "\n" not in str(err.value)

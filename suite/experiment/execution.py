@@ -41,6 +41,7 @@ def pin_config(directory: Path, text: str) -> None:
     Raises :class:`InvalidSpec` when the directory holds results of a different configuration.
     """
     path = directory / CONFIG
+    _regular_or_missing(path)
     if path.exists():
         if path.read_text(encoding="utf-8") != text:
             raise InvalidSpec(
@@ -49,6 +50,12 @@ def pin_config(directory: Path, text: str) -> None:
             )
         return
     write_atomic(path, text)
+
+
+def _regular_or_missing(path: Path) -> None:
+    """Refuse a run file that exists but is not a regular file (a FIFO would block the read forever)."""
+    if path.exists() and not path.is_file():
+        raise NasSuiteError(f"{path} is not a regular file; remove it and re-run")
 
 
 class Journal:
@@ -65,6 +72,7 @@ class Journal:
 
     def read(self) -> dict[str, dict[str, Any]]:
         """Finished entries by key (empty when the journal does not exist yet)."""
+        _regular_or_missing(self.path)
         if not self.path.exists():
             return {}
         data = self.path.read_bytes()

@@ -116,7 +116,10 @@ def kind_of(spec: Any) -> RunKind:
 
 def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> Any:
     """Read a TOML spec file, apply ``key=value`` overrides, validate it with its kind's parser."""
+    from .spec import check_spec_file
+
     p = Path(path)
+    check_spec_file(p)  # a FIFO or device would block the read forever
     try:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -194,4 +197,8 @@ def report_run(run_dir: str | os.PathLike[str]) -> list[str]:
                             f"re-run its config to rewrite it")
     writer: Callable[[Path, dict[str, Any]], list[str]] = _resolve(kind(name).report)
     _check_tables(run_dir)
-    return writer(run_dir, meta)
+    try:
+        return writer(run_dir, meta)
+    except KeyError as err:  # a results file of another shape than the kind writes
+        raise NasSuiteError(f"{run_dir}: a results file lacks the column {err} that a {name} run writes; "
+                            f"re-run its config to rewrite it") from None

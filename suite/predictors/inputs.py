@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from ..errors import UnknownMetric
+from ..errors import InvalidArgument, UnknownMetric
 
 if TYPE_CHECKING:
     from ..data.benchmark import Benchmark
@@ -88,7 +88,8 @@ def _curve(bench: Benchmark, inputs: Inputs, ids: np.ndarray, train: bool) -> np
     curves = frame.to_numpy(dtype=np.float64)
     epochs = np.asarray(frame.columns)
     if inputs.curve_epochs > len(epochs):
-        raise ValueError(f"curve_epochs={inputs.curve_epochs} but {inputs.curve_metric} has {len(epochs)} epochs")
+        raise InvalidArgument(f"curve_epochs={inputs.curve_epochs} (a fidelity) but {inputs.curve_metric} has "
+                              f"{len(epochs)} epochs; choose fidelities up to {len(epochs)}")
     if inputs.curve_mode == "prefix":
         return curves[:, : inputs.curve_epochs]
     if inputs.curve_mode != "srm":

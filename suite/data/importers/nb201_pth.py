@@ -174,7 +174,7 @@ def load_torch_file(path: Path, limits: Limits | None = None) -> Any:
                 "request and only with a restricted loader)"
             ) from None
         raise CorruptRecord(f"{path} is not a readable torch file ({_first_reason(text)}); re-download it") from None
-    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as err:
+    except (RuntimeError, EOFError, OSError, ValueError, IndexError, KeyError, zipfile.BadZipFile) as err:
         raise CorruptRecord(f"{path} is not a readable torch file ({_first_reason(str(err))}); re-download it") from None
 
 
