@@ -132,3 +132,11 @@ def test_report_on_a_records_table_of_another_shape_is_one_line(tmp_path):
     with pytest.raises(NasSuiteError, match="lacks the column") as err:
         report_run(tmp_path)
     assert "\n" not in str(err.value)
+
+
+def test_a_journal_entry_missing_a_field_is_a_damaged_line(tmp_path):
+    path = tmp_path / "j.jsonl"
+    path.write_text('{"key": "a", "y": 1}\n{"key": "b"}\n')
+    assert list(Journal(path).read()) == ["a", "b"]
+    with pytest.raises(NasSuiteError, match="line 2 is damaged"):
+        Journal(path, required=("y",)).read()

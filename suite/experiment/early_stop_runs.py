@@ -168,7 +168,7 @@ def run_early_stop_experiment(spec: EarlyStopSpec, results_root: str | os.PathLi
     directory = Path(results_root) / spec.name
     tasks = [(f"{m}|seed={s}", (spec, m, s, root)) for m in spec.methods for s in spec.seeds]
     done = execute_resumable(directory, to_toml(spec.as_toml_dict()), JOURNAL, tasks, run_one, backend=backend,
-                             jobs=jobs, address=address, limit=limit)
+                             jobs=jobs, address=address, limit=limit, required=("summary", "trajectory"))
     if not done.complete:
         return RunResult(directory, KIND.name, done.n_tasks, done.n_run, False, unit="early-stopping runs")
     entries = done.entries()

@@ -66,8 +66,9 @@ class Journal:
     elsewhere is a one-line :class:`NasSuiteError` naming the line.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, required: Sequence[str] = ()) -> None:
         self.path = Path(path)
+        self.required = tuple(required)  # fields every entry must hold (else the line is damaged)
         self._fh: Any = None
 
     def read(self) -> dict[str, dict[str, Any]]:
@@ -86,6 +87,8 @@ class Journal:
                 continue
             try:
                 entry = json.loads(line)
+                if any(field not in entry for field in self.required):
+                    raise KeyError(next(f for f in self.required if f not in entry))
                 out[entry["key"]] = entry
             except (ValueError, KeyError, TypeError):
                 raise NasSuiteError(f"{self.path} line {number} is damaged; delete that line (or the file) and re-run") from None
@@ -183,6 +186,7 @@ def execute_resumable(
     address: str | None = None,
     limit: int | None = None,
     on_result: Callable[[dict[str, Any]], None] | None = None,
+    required: Sequence[str] = (),
 ) -> Execution:
     """Run the tasks of one run directory that its journal does not hold yet.
 
@@ -196,13 +200,14 @@ def execute_resumable(
         backend, jobs, address: where tasks run (:func:`suite.experiment.backends.execute`).
         limit: stop after this many new tasks (the run is then incomplete; re-run to finish).
         on_result: called with each journaled entry (progress bars).
+        required: fields every journal entry must hold; a line without one is reported as damaged.
 
     Returns the finished entries by key (from earlier calls and this one) and how many ran now.
     """
     directory.mkdir(parents=True, exist_ok=True)
     if config_text is not None:
         pin_config(directory, config_text)
-    journal = Journal(directory / journal_name)
+    journal = Journal(directory / journal_name, required)
     done = journal.read()
     todo = [(key, args) for key, args in tasks if key not in done]
     if limit is not None:

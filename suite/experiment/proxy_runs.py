@@ -180,7 +180,7 @@ def run_proxy_job(job: ProxyJob, results_root: str | os.PathLike[str] = "results
     tasks = [(k, (job, k, [int(i) for i in c], [bench.arch(int(i)) for i in c], device))
              for k, c in zip(keys, chunks)]
     execution = execute_resumable(directory, None, JOURNAL, tasks, score_chunk, backend=backend, jobs=jobs,
-                                  address=address, limit=limit)
+                                  address=address, limit=limit, required=("ids", "rows", "seconds"))
     done = execution.done
     summary: dict[str, Any] = {"directory": directory, "archs": len(ids), "chunks": len(chunks),
                                "chunks_run": execution.n_run, "complete": execution.complete, "cache": None}

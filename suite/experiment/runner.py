@@ -249,7 +249,8 @@ def run(
     try:
         done = execute_resumable(directory, to_toml(spec.as_toml_dict()), JOURNAL,
                                  [(c.key, (spec, c, root, pool)) for c in cells], run_cell, backend=backend,
-                                 jobs=jobs, address=address, limit=limit, on_result=lambda _: bar.update(1))
+                                 jobs=jobs, address=address, limit=limit, on_result=lambda _: bar.update(1),
+                                 required=("n_train", "n_test", "values", "fit_seconds", "predict_seconds"))
     finally:
         bar.close()
     if done.complete:

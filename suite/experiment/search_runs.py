@@ -268,7 +268,7 @@ def run_searches(spec: SearchSpec, results_root: str | os.PathLike[str] = "resul
     directory = Path(results_root) / spec.name
     tasks = [(run_key(m, s), (spec, m, s, root)) for m in spec.methods for s in spec.seeds]
     done = execute_resumable(directory, to_toml(spec.as_toml_dict()), JOURNAL, tasks, run_one, backend=backend,
-                             jobs=jobs, address=address, limit=limit)
+                             jobs=jobs, address=address, limit=limit, required=("ids", "seconds", "info"))
     if done.complete:
         write_outputs(directory, spec, bench, done.done, backend, jobs)
     return RunResult(directory, KIND.name, done.n_tasks, done.n_run, done.complete, unit="search runs")
