@@ -4,7 +4,8 @@ Source: fmsnew/nas-bench-nlp-release @ a6d90a3, ``train_logs_wikitext-2/logs.zip
 345 JSON logs ``log_stats_model_<recepie_id>_<init_time>_<experiment_id>.json``, each one run of
 the benchmark's ``main_one_model_train.py``. The archive is read in place (``zipfile``, never
 extracted), with explicit limits on the number and size of members (:data:`MAX_MEMBERS`,
-:data:`MAX_MEMBER_BYTES`, :data:`MAX_TOTAL_BYTES`) checked against the directory and again while
+:data:`MAX_MEMBER_BYTES`, and the shared ``max_decompressed_bytes`` and JSON limits of
+:mod:`suite.data.limits`) checked against the directory and again while
 reading, so a damaged or hostile archive cannot exhaust memory.
 
 What a log holds (from ``main_one_model_train.py`` / ``train.py`` of that commit):
@@ -59,6 +60,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import CorruptRecord, InvalidArchitecture, SourceFormatError
+from .. import limits
 from ..cache import CacheWriter, MetricInfo, source_entry
 from ..registry import NLP_CITATION, benchmark_spec
 from ..spaces import nbnlp
@@ -74,8 +76,6 @@ DATA_FIELD = "data/wikitext-2"
 MAX_MEMBERS = 100_000
 #: largest uncompressed training log accepted (the official ones are about 5 KB)
 MAX_MEMBER_BYTES = 1 << 20
-#: largest uncompressed total accepted
-MAX_TOTAL_BYTES = 1 << 30
 #: per-run fields; every other field of a log is a setting that must be the same in every log
 PER_RUN = ("recepie_id", "recepie", "experiment_id", "init_time", "num_params", "wall_times",
            "train_losses", "val_losses", "test_losses", "status")
@@ -147,12 +147,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: str) -
         raise SourceFormatError(f"{where} cannot be read ({_one_line(err)})") from None
     if len(raw) > MAX_MEMBER_BYTES:
         raise SourceFormatError(f"{where} expands beyond {MAX_MEMBER_BYTES} bytes; not a NAS-Bench-NLP training log")
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise CorruptRecord(f"{where} is not valid JSON ({_one_line(err)})") from None
-    except RecursionError:
-        raise SourceFormatError(f"{where} is JSON nested too deeply to be a training log") from None
+    return limits.parse_json(raw, source=where)  # size and nesting under the shared import limits
 
 
 def _curve(rec: dict[str, Any], name: str, where: str) -> np.ndarray:
@@ -210,9 +205,8 @@ def read_logs(path: str | os.PathLike[str]) -> LogSet:
         logs.other_members = len(infos) - len(logs_infos)
         if not logs_infos:
             raise SourceFormatError(f"{path.name}: no log_stats_model_<id>_*.json member; not NAS-Bench-NLP's logs.zip")
-        total = sum(i.file_size for i in logs_infos)
-        if total > MAX_TOTAL_BYTES:
-            raise SourceFormatError(f"{path.name}: members expand to {total} bytes, more than the {MAX_TOTAL_BYTES} accepted")
+        limits.current().check("max_decompressed_bytes", sum(i.file_size for i in logs_infos), path.name,
+                               "the bytes its log members expand to")
         for info in sorted(logs_infos, key=lambda i: i.filename):
             if info.file_size > MAX_MEMBER_BYTES:
                 raise SourceFormatError(f"{path.name}: member {info.filename} has {info.file_size} bytes, more than "
