@@ -160,7 +160,7 @@ def run_proxy_job(job: ProxyJob, results_root: str | os.PathLike[str] = "results
     """
     import suite
 
-    from ..data.paths import EMBEDDED_DIR, write_root
+    from ..data.paths import check_not_embedded, write_root
     from ..proxies import PROXIES
     from .files import atomic_output, portable_path, provenance, write_atomic
     from .execution import execute_resumable
@@ -168,6 +168,8 @@ def run_proxy_job(job: ProxyJob, results_root: str | os.PathLike[str] = "results
     unknown = [p for p in job.proxies if p not in PROXIES]
     if unknown:
         raise NasSuiteError(f"unknown proxy {unknown[0]!r}; choose from {', '.join(sorted(PROXIES))}")
+    if write_cache:  # refused before any scoring, by the shared rule of every cache writer
+        check_not_embedded(write_root(cache_root))
     bench = suite.load(job.benchmark, job.dataset, root=data_root)
     ids = select_ids(job, bench)
     _, _, source, lossy = job_images(job)  # fails on missing/short image data before any work
@@ -201,10 +203,7 @@ def run_proxy_job(job: ProxyJob, results_root: str | os.PathLike[str] = "results
     summary["comparison"] = comparison
     summary["seconds"] = meta["seconds"]
     if write_cache:
-        target = write_root(cache_root)
-        if Path(target).resolve() == EMBEDDED_DIR.resolve():
-            raise NasSuiteError("refusing to write into the embedded data/ (rebuilt by scripts/build_embedded.py); give --out")
-        summary["cache"] = write_columns(bench, scores, job, target, replace=replace, source=source)
+        summary["cache"] = write_columns(bench, scores, job, write_root(cache_root), replace=replace, source=source)
     return summary
 
 
