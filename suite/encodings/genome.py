@@ -51,6 +51,13 @@ class Genome(ABC):
     #: int64 ``(L,)``: number of values each position takes
     cardinalities: np.ndarray
 
+    @property
+    def ordinal(self) -> np.ndarray:
+        """bool ``(L,)``: positions whose values are ordered (e.g. a learning-rate grid); the
+        value index then follows that order. Cell choices (operations, edges) are unordered,
+        the default. Model-based searchers use it to pick a kernel per position."""
+        return np.zeros(self.length, dtype=bool)
+
     def __init__(self, bench: Benchmark) -> None:
         self.bench = bench
 
