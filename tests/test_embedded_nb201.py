@@ -139,7 +139,7 @@ def test_embedded_build_is_reproducible(tmp_path):
         sys.path.pop(0)
     result = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert build_embedded.size(EMBEDDED_DIR) <= 15 * 1024 * 1024
+    assert build_embedded.size(EMBEDDED_DIR) <= build_embedded.LIMIT_BYTES
     meta = json.loads((EMBEDDED_DIR / "nb201" / "cifar10" / "metadata.json").read_text())
     for name, entry in meta["files"].items():
         assert hashlib.sha256((EMBEDDED_DIR / "nb201" / "cifar10" / name).read_bytes()).hexdigest() == entry["sha256"]

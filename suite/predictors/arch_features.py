@@ -5,6 +5,13 @@ Prediction", ICLR 2018 workshop (arXiv:1705.10823) feed their learning-curve reg
 architecture parameters (number of parameters, depth, ...) next to the curve. For NAS-Bench-201
 cells the analogue is the parameter count plus simple counts of the cell's operations and the
 length of its longest input -> output path; these are computed here for the whole table at once.
+
+Where a benchmark also varies the training hyper-parameters ("HP" in Baker et al.: learning rate,
+batch size...), :func:`hp_features` returns them and :func:`arch_features` appends them after the
+AP columns, so the SRM sees both. NAS-HPO-Bench (``fcnet``) varies batch size, dropout, initial
+learning rate and its schedule (:data:`suite.encodings.fcnet.FCNET_HP_FEATURES`, log10 for the
+learning rate and batch size); NAS-Bench-201 and NAS-Bench-NLP train every architecture with one
+recipe, so their HP block is empty.
 """
 
 from __future__ import annotations
@@ -15,13 +22,15 @@ import numpy as np
 import pandas as pd
 
 from ..data.spaces.nb201 import EDGES, N_EDGES, OPS
+from ..encodings.fcnet import arch_features_of as fcnet_arch_features_of
+from ..encodings.fcnet import hp_features_of as fcnet_hp_features_of
 from ..encodings.nbnlp import arch_features_of as nbnlp_arch_features_of
 from ..errors import InvalidArchitecture, UnknownBenchmark
 
 if TYPE_CHECKING:
     from ..data.benchmark import Benchmark
 
-__all__ = ["NB201_ARCH_FEATURES", "arch_features", "nb201_arch_features"]
+__all__ = ["NB201_ARCH_FEATURES", "arch_features", "hp_features", "nb201_arch_features"]
 
 NB201_ARCH_FEATURES: tuple[str, ...] = ("n_conv", "n_pool", "n_skip", "depth")
 """Column names of :func:`nb201_arch_features` (without ``params``), in order.
@@ -110,13 +119,32 @@ def _nb201_from_bench(bench: Benchmark, ids: np.ndarray) -> np.ndarray:
 _BY_BENCHMARK: dict[str, Callable[[Benchmark, np.ndarray], np.ndarray]] = {
     "nb201": _nb201_from_bench,
     "nbnlp": nbnlp_arch_features_of,  # params + suite.encodings.nbnlp.NBNLP_ARCH_FEATURES
+    "fcnet": fcnet_arch_features_of,  # suite.encodings.fcnet.FCNET_ARCH_FEATURES
+}
+#: benchmarks whose grid varies training hyper-parameters -> their HP feature function
+_HP_BY_BENCHMARK: dict[str, Callable[[Benchmark, np.ndarray], np.ndarray]] = {
+    "fcnet": fcnet_hp_features_of,  # suite.encodings.fcnet.FCNET_HP_FEATURES
 }
 
 
-def arch_features(bench: Benchmark, ids: np.ndarray) -> np.ndarray:
-    """AP features of rows ``ids`` of a loaded benchmark, shape ``(len(ids), k)``, float64.
+def hp_features(bench: Benchmark, ids: np.ndarray) -> np.ndarray:
+    """HP features (training hyper-parameters) of rows ``ids``, float64 ``(len(ids), k)``.
 
-    NAS-Bench-201: ``k = 5``, columns ``params`` (millions) then :data:`NB201_ARCH_FEATURES`.
+    ``k = 0`` for a benchmark that trains every architecture with the same recipe; ``fcnet``:
+    ``k = 5``, :data:`suite.encodings.fcnet.FCNET_HP_FEATURES`.
+    """
+    ids = np.asarray(ids, dtype=np.int64)
+    make = _HP_BY_BENCHMARK.get(bench.name)
+    return np.empty((len(ids), 0)) if make is None else make(bench, ids)
+
+
+def arch_features(bench: Benchmark, ids: np.ndarray) -> np.ndarray:
+    """AP features, then HP features (:func:`hp_features`), of rows ``ids`` of a loaded benchmark,
+    shape ``(len(ids), k)``, float64.
+
+    NAS-Bench-201: ``k = 5``, columns ``params`` (millions) then :data:`NB201_ARCH_FEATURES`;
+    ``fcnet``: ``k = 9``, :data:`suite.encodings.fcnet.FCNET_ARCH_FEATURES` then
+    :data:`~suite.encodings.fcnet.FCNET_HP_FEATURES`.
     Raises :class:`~suite.errors.UnknownBenchmark` for benchmarks without a feature function.
     """
     try:
@@ -125,4 +153,5 @@ def arch_features(bench: Benchmark, ids: np.ndarray) -> np.ndarray:
         raise UnknownBenchmark(
             f"no architecture features for benchmark {bench.name!r}; available: {', '.join(_BY_BENCHMARK)}"
         ) from None
-    return make(bench, np.asarray(ids, dtype=np.int64))
+    ids = np.asarray(ids, dtype=np.int64)
+    return np.column_stack([make(bench, ids), hp_features(bench, ids)])
