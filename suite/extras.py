@@ -20,6 +20,9 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "dask": ("distributed",),
     "ray": ("ray",),
     "graph": ("nas_bench_graph",),
+    "optuna": ("optuna",),
+    "smac": ("smac", "ConfigSpace"),
+    "hpbandster": ("hpbandster", "ConfigSpace", "statsmodels"),
 }
 
 

@@ -32,7 +32,7 @@ from tests.extras import needs_extra
 #: small-budget parameters per searcher (defaults elsewhere): the contracts, not the quality
 PARAMS: dict[str, dict[str, Any]] = {
     "predictor": {"predictor": "ridge", "n_init": 5, "batch": 5, "subset_size": 200},
-    "bananas": {"num_init": 5, "k": 5},
+    "bananas": {"num_init": 5, "k": 5, "predictor_params": {"hidden": (32, 32), "max_iter": 60}},
     "gp-bo": {"num_init": 5},
 }
 

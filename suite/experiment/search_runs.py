@@ -39,6 +39,10 @@ Each (method variant, seed) is one task for the runner's backends; finished runs
 journalled (``runs.jsonl``, one fsynced line each) and never re-run. A run's journal entry
 holds only the queried ids and timings: everything else is re-derived from the table with the
 same seed, so outputs are byte-identical whatever the backend, job count or interruption.
+A multi-fidelity run (``hyperband``, ``bohb``) also journals each query's schedule; its
+trajectory rows carry a ``schedule`` column (rows of single-fidelity methods beside it get the
+objective's schedule), and a target counts as reached only when queried at the objective's
+schedule. Experiments without such a method write exactly what they wrote before.
 
 Outputs in ``results/<name>/``: ``config.toml``, ``trajectories.parquet`` (one row per query),
 ``records.parquet`` (one row per run and target: queries to target, NaN if censored, plus the
@@ -252,8 +256,11 @@ def run_one(spec: SearchSpec, method: MethodSpec, seed: int, data_root: str | No
                         params=dict(method.params), stop_on=stop_on)
     seconds = time.perf_counter() - t0
     info = {k: (float(v) if isinstance(v, (int, float, np.floating, np.integer)) else v) for k, v in result.info.items()}
-    return {"key": run_key(method, seed), "ids": result.trajectory["id"].astype(int).tolist(), "seconds": seconds,
-            "info": info}
+    entry = {"key": run_key(method, seed), "ids": result.trajectory["id"].astype(int).tolist(), "seconds": seconds,
+             "info": info}
+    if "schedule" in result.trajectory:  # a multi-fidelity run (BOHB, Hyperband): the replay needs each query's schedule
+        entry["schedules"] = result.trajectory["schedule"].astype(int).tolist()
+    return entry
 
 
 # -- the experiment ----------------------------------------------------------------------------------
@@ -276,9 +283,7 @@ def run_searches(spec: SearchSpec, results_root: str | os.PathLike[str] = "resul
 
 def trajectories(spec: SearchSpec, bench: Benchmark, done: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     """One row per query of every run, re-derived from the journalled ids and the table."""
-    from ..search.oracle import Oracle, objective_tables
-
-    from ..search.oracle import Budget
+    from ..search.oracle import Budget, Oracle, objective_schedule, objective_tables
 
     objective = spec.objective_obj()
     parts = []
@@ -288,35 +293,46 @@ def trajectories(spec: SearchSpec, bench: Benchmark, done: Mapping[str, Mapping[
             tables = tables_by_seed.get(s)
             if tables is None:  # the run's generator drew the seed noise first: the same draw here
                 tables = tables_by_seed[s] = objective_tables(bench, objective, np.random.default_rng(s))
-            ids = done[run_key(m, s)]["ids"]
+            entry = done[run_key(m, s)]
+            ids = entry["ids"]
             # replaying exactly the journalled queries: a budget of that many, nothing else
             oracle = Oracle(bench, objective, Budget(queries=max(len(ids), 1)), np.random.default_rng(s), tables=tables)
-            if ids:
+            if "schedules" in entry:  # multi-fidelity: consecutive queries at one schedule replay together
+                for sched, group in itertools.groupby(zip(ids, entry["schedules"]), key=lambda q: q[1]):
+                    oracle.query([i for i, _ in group], schedule=sched)
+            elif ids:
                 oracle.query(ids)
             traj = oracle.trajectory()
             traj.insert(0, "run", s)
             traj.insert(0, "label", m.label)
             parts.append(traj)
-    return pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True)
+    if "schedule" in out:  # single-fidelity runs beside multi-fidelity ones observed the objective's schedule
+        schedule = out.pop("schedule").fillna(objective_schedule(bench, objective)).astype(np.int64)
+        out.insert(out.columns.get_loc("id") + 1, "schedule", schedule)  # where Oracle.trajectory puts it
+    return out
 
 
 def records(spec: SearchSpec, bench: Benchmark, traj: pd.DataFrame) -> pd.DataFrame:
     """One row per (run, target): queries to target (NaN = censored), k, |S|, the random-search expectation,
     and the run's final incumbent and spend."""
     from ..search.efficiency import random_search_expected_queries, target_label, target_sets
-    from ..search.oracle import objective_tables
+    from ..search.oracle import objective_schedule, objective_tables
 
     tables = objective_tables(bench, spec.objective_obj(), np.random.default_rng(0))
     sets = target_sets(tables.true, tables.pool, spec.targets)
+    schedule = objective_schedule(bench, spec.objective_obj())
     varied_keys = sorted({k for m in spec.methods for k in m.varied})
     by_label = {m.label: m for m in spec.methods}
     rows = []
     for (label, run), group in traj.groupby(["label", "run"], sort=False):
         m = by_label[label]
         ids = group["id"].to_numpy()
+        # a multi-fidelity run finds a target when it trains it on the objective's schedule, not on a shorter one
+        full = group["schedule"].to_numpy() == schedule if "schedule" in group else np.ones(len(ids), dtype=bool)
         last = group.iloc[-1] if len(group) else None
         for q, qualifying in sets.items():
-            hit = np.isin(ids, qualifying)
+            hit = np.isin(ids, qualifying) & full
             rows.append({
                 "benchmark": spec.benchmark, "dataset": spec.dataset, "label": label, "method": m.method,
                 **{k: str(m.varied.get(k, "")) for k in varied_keys},

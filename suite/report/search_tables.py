@@ -72,10 +72,16 @@ def seg_markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-def final_markdown(table: pd.DataFrame) -> str:
+def final_markdown(table: pd.DataFrame, test_label: str = "test accuracy", true_label: str = "true objective",
+                   digits: int | None = 2) -> str:
+    """The final-incumbent table. ``digits``: decimals (None: 4 significant digits, for metrics
+    such as an MSE whose scale varies by orders of magnitude between datasets)."""
+    def f(x: float) -> str:
+        return f"{x:.{digits}f}" if digits is not None else f"{x:.4g}"
+
     lines = ["Incumbent at the end of the budget (mean ± std over runs; 95% t interval of the mean)", "",
-             "| method | runs | test accuracy | interval | true objective | queries | cost |", "|---|---:|---:|---:|---:|---:|---:|"]
+             f"| method | runs | {test_label} | interval | {true_label} | queries | cost |", "|---|---:|---:|---:|---:|---:|---:|"]
     for r in table.itertuples():
-        lines.append(f"| {r.label} | {r.n_runs} | {r.test_mean:.2f} ± {r.test_std:.2f} | [{r.test_low:.2f}, {r.test_high:.2f}] "
-                     f"| {r.true_mean:.2f} ± {r.true_std:.2f} | {r.queries_mean:.1f} | {r.cost_mean:,.0f} |")
+        lines.append(f"| {r.label} | {r.n_runs} | {f(r.test_mean)} ± {f(r.test_std)} | [{f(r.test_low)}, {f(r.test_high)}] "
+                     f"| {f(r.true_mean)} ± {f(r.true_std)} | {r.queries_mean:.1f} | {r.cost_mean:,.0f} |")
     return "\n".join(lines) + "\n"

@@ -2,7 +2,9 @@
 
 Searchers (one per module, registered in the registry :data:`SEARCHERS`): ``random`` (random search),
 ``rea`` (regularized evolution), ``local`` (local search), ``predictor`` (Neural-Predictor /
-BANANAS-style predictor-based search with any registered predictor and subset selector). Each
+BANANAS-style predictor-based search with any registered predictor and subset selector), ``tpe``,
+and the multi-fidelity ``hyperband`` and ``bohb`` (queries at several training schedules:
+``Oracle.query(ids, schedule=s)``). Each
 queries an :class:`~suite.search.oracle.Oracle` — a table read with the benchmark's seed noise
 and training-time cost — until a :class:`~suite.search.oracle.Budget` is spent.
 :mod:`suite.search.efficiency` turns trajectories into queries-to-target, sample-efficiency
@@ -47,6 +49,33 @@ SEARCHERS: Registry[Entry] = Registry("search method", [
     Entry("predictor", factory="suite.search.predictor_search:PredictorSearch",
           citation="Wen et al. 2020 (Neural Predictor); White et al. 2021 (BANANAS); Mauch et al. 2020 (subset selection)",
           summary="predictor-based search with any registered predictor and subset selector"),
+    Entry("reinforce", factory="suite.search.reinforce:Reinforce",
+          citation="Williams 1992, 'Simple statistical gradient-following algorithms for connectionist RL' (REINFORCE); settings of NATS-Bench (Dong et al. 2021)",
+          summary="REINFORCE with a factorised softmax policy, EMA baseline and Adam (NATS-Bench settings)"),
+    Entry("bananas", factory="suite.search.bananas:Bananas",
+          citation="White, Neiswanger & Savani 2021, 'BANANAS: Bayesian Optimization with Neural Architectures for NAS' (AAAI)",
+          summary="BANANAS: MLP-ensemble BO on the path encoding, Thompson sampling over mutations"),
+    Entry("tpe", factory="suite.search.tpe:TPE",
+          citation="Bergstra et al. 2011, 'Algorithms for Hyper-Parameter Optimization' (TPE); density of Falkner et al. 2018 (BOHB)",
+          summary="TPE with BOHB's kernel density model over the genome (single fidelity)"),
+    Entry("bohb", factory="suite.search.bohb:BOHB",
+          citation="Falkner, Klein & Hutter 2018, 'BOHB: Robust and Efficient Hyperparameter Optimization at Scale'",
+          summary="BOHB: Hyperband brackets over the table's training schedules, TPE proposals (HpBandSter settings)"),
+    Entry("hyperband", factory="suite.search.bohb:Hyperband",
+          citation="Li et al. 2018, 'Hyperband: A Novel Bandit-Based Approach to Hyperparameter Optimization'",
+          summary="Hyperband over the table's training schedules (BOHB with random_fraction=1)"),
+    Entry("gp-bo", factory="suite.search.gp_bo:GPBayesOpt",
+          citation="Jones, Schonlau & Welch 1998 (expected improvement); Rasmussen & Williams 2006 (Gaussian processes)",
+          summary="Gaussian-process BO with expected improvement over neighbours and random candidates"),
+    Entry("ask-tell", factory="suite.search.ask_tell:AskTellSearcher",
+          citation="the optimizer's own; ask/tell protocol as in Optuna (Akiba et al. 2019) and SMAC3 (Lindauer et al. 2022)",
+          summary="any ask/tell optimiser by import path (optimizer='module:attr')"),
+    Entry("optuna", factory="suite.search.optuna_search:OptunaSearch", extra="optuna",
+          citation="Akiba et al. 2019, 'Optuna: A Next-generation Hyperparameter Optimization Framework' (KDD)",
+          summary="Optuna samplers (tpe, random, gp, nsga2) through study.ask/tell"),
+    Entry("smac", factory="suite.search.smac_search:SmacSearch", extra="smac",
+          citation="Lindauer et al. 2022, 'SMAC3: A Versatile Bayesian Optimization Package for Hyperparameter Optimization' (JMLR)",
+          summary="SMAC3 (random-forest or GP facade) through smac.ask/tell"),
 ], sort=True)
 
 

