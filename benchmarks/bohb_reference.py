@@ -35,6 +35,7 @@ Usage: ``python benchmarks/bohb_reference.py [--seeds 20] [--nb201-iterations 40
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import math
 import os
@@ -69,6 +70,11 @@ class Case:
     ladder: list[int]
     iterations: int
     eta: float = 3
+
+    @property
+    def key(self) -> str:
+        """Short name in the JSON output: ``nb201-cifar10``, ``nb101-cifar10``."""
+        return f"{self.bench.name}-{self.bench.dataset}"
 
 
 def n_queries(n_rungs: int, iterations: int, eta: float) -> int:
@@ -143,7 +149,8 @@ def bootstrap_ci(values: np.ndarray, rng: np.random.Generator, n: int = 5000) ->
     return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
-def compare(case: Case, seeds: int) -> list[str]:
+def compare(case: Case, seeds: int) -> tuple[list[str], dict[str, object]]:
+    """Markdown lines and the same numbers as a dict (for benchmarks/results/bohb_reference.json)."""
     tables = objective_tables(case.bench, case.objective, np.random.default_rng(0))
     best = float(tables.test[tables.pool].max())
     runs: dict[str, list[pd.DataFrame]] = {"ours": [], "HpBandSter": []}
@@ -185,7 +192,15 @@ def compare(case: Case, seeds: int) -> list[str]:
     g_lo, g_hi = bootstrap_ci(diff_regret, rng)
     lines += ["", f"ours - HpBandSter, paired by seed: final test acc {np.nanmean(diff_final):+.3f} ({d_lo:+.3f}, "
                   f"{d_hi:+.3f}); regret at equal cost {np.nanmean(diff_regret):+.3f} ({g_lo:+.3f}, {g_hi:+.3f})", ""]
-    return lines
+    numbers: dict[str, object] = {"seeds": seeds, "iterations": case.iterations, "ladder": list(case.ladder),
+                                  "equal_cost": equal_cost, "best_test": best}
+    for name, st in stats.items():
+        numbers[name] = {"final_test_mean": float(np.nanmean(st["final"])), "regret_mean": float(np.nanmean(st["regret"])),
+                         "queries_mean": float(st["queries"].mean()), "top_rung_mean": float(st["top"].mean()),
+                         "cost_mean": float(st["cost"].mean()), "wall_s_per_run": wall[name] / seeds}
+    numbers["difference"] = {"final_test": float(np.nanmean(diff_final)), "final_test_low": d_lo, "final_test_high": d_hi,
+                             "regret": float(np.nanmean(diff_regret)), "regret_low": g_lo, "regret_high": g_hi}
+    return lines, numbers
 
 
 def main() -> None:
@@ -226,8 +241,9 @@ def main() -> None:
               f"--nb101-iterations {args.nb101_iterations}`; settings (both): eta 3, "
               + ", ".join(f"{k} {v:.4g}" for k, v in SETTINGS.items()) + ", min_points_in_model = L+1", ""]
     body: list[str] = []
+    numbers: dict[str, object] = {}
     for case in cases:
-        lines = compare(case, args.seeds)
+        lines, numbers[case.key] = compare(case, args.seeds)
         body += lines
         print("\n".join(lines), flush=True)
     body += [f"{line}\n" for line in skipped]
@@ -235,6 +251,7 @@ def main() -> None:
         print(line)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(header + body) + "\n")
+    Path(args.out).with_suffix(".json").write_text(json.dumps(numbers, indent=2) + "\n")
     print(f"written {args.out}")
 
 

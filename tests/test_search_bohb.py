@@ -22,7 +22,7 @@ import suite
 from suite.encodings.genome import genome_for
 from suite.errors import NasSuiteError
 from suite.search import Budget, Objective, Oracle, make, objective_tables, run_search
-from suite.search.bohb import BOHB, bracket_sizes, hyperband_brackets
+from suite.search.bohb import bracket_sizes, hyperband_brackets
 from suite.search.tpe import ProductKDE, fit_tpe, propose
 
 REPO = Path(__file__).resolve().parents[1]
