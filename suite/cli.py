@@ -1,8 +1,10 @@
 """The ``nas-suite`` command. The only module that prints.
 
 Bad input never ends in a traceback: a :class:`suite.errors.NasSuiteError`, a usage error, a
-path that cannot be read or written (missing, a directory, read-only, a full disk) and a damaged
-parquet file each become one line ``nas-suite: error: ...`` on stderr and exit status 2. Any
+path that cannot be read or written (missing, a directory, read-only, a full disk), a damaged
+parquet file and a missing optional extra (naming its ``pip install``) each become one line
+``nas-suite: error: ...`` on stderr and exit status 2. A finished run prints its headline table
+(:mod:`suite.headline`); ``reproduce`` without a name lists the shipped configs (exit status 0). Any
 other exception is a bug: one line naming it, "re-run with --debug for the traceback", exit
 status 1. ``--debug`` (anywhere on the command line) shows the traceback instead.
 """
@@ -265,13 +267,32 @@ def _load_spec(path: str | Path, overrides: Sequence[str]) -> Any:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    _run_spec(_load_spec(args.config, args.set or ()), args)
+    result = _run_spec(_load_spec(args.config, args.set or ()), args)
+    _print_outcome(result, None, args)
     return 0
 
 
+def _print_outcome(result: Any, written: list[str] | None, args: argparse.Namespace) -> None:
+    """After a finished run: ``wrote N files to DIR`` (each path with --verbose), then the headline table."""
+    if written is not None:
+        if getattr(args, "verbose", False):
+            for path in written:
+                print(path)
+        print(f"wrote {len(written)} report files to {Path(result.directory) / 'report'}")
+    if result.complete:
+        from .headline import headline
+
+        table = headline(result.directory)
+        if table:
+            print()
+            print(table, end="")
+
+
 def shipped_config(name: str) -> Path:
-    """``configs/<name>.toml`` of the working directory, else of the source tree."""
-    here = Path(__file__).resolve().parents[1] / "configs"
+    """``configs/<name>.toml`` of the working directory, else of :func:`suite._shipped.configs_dir`."""
+    from ._shipped import configs_dir
+
+    here = configs_dir()
     for base in (Path("configs"), here):
         path = base / f"{name}.toml"
         if path.exists():
@@ -280,20 +301,52 @@ def shipped_config(name: str) -> Path:
     raise NasSuiteError(f"no shipped config {name!r}; available: {', '.join(names) or 'none found'}")
 
 
+def shipped_configs() -> list[tuple[str, str]]:
+    """``(name, description)`` of every shipped config (``configs/*.toml`` of the source tree and the
+    working directory), sorted by name; a file that is not valid TOML gets an empty description."""
+    import tomllib
+
+    from ._shipped import configs_dir
+
+    here = configs_dir()
+    found: dict[str, str] = {}
+    for base in (here, Path("configs")):
+        for path in sorted(base.glob("*.toml")) if base.is_dir() else []:
+            try:
+                description = tomllib.loads(path.read_text(encoding="utf-8")).get("description", "")
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                description = ""
+            found[path.stem] = " ".join(str(description).split())
+    return sorted(found.items())
+
+
 def _cmd_reproduce(args: argparse.Namespace) -> int:
+    if args.name is None:  # a listing, not an error: exit status 0
+        print("Shipped configs (nas-suite reproduce NAME):")
+        for name, description in shipped_configs():
+            print(f"  {name:32s} {description}")
+        return 0
     result = _run_spec(_load_spec(shipped_config(args.name), args.set or ()), args)
-    if not args.no_report and result.complete:
+    written = None
+    unchanged = not result.changed and (result.directory / "report").is_dir()  # a finished grid: leave it as it is
+    if not args.no_report and result.complete and not unchanged:
         from .report import write_report
 
-        for path in write_report(result.directory):
-            print(path)
+        written = write_report(result.directory)
+    _print_outcome(result, written, args)
     return 0
+
+
+def _csv_option(value: str | None) -> tuple[str, ...] | None:
+    """``a,b`` -> ("a", "b"); None stays None (option not given)."""
+    return None if value is None else tuple(v.strip() for v in value.split(",") if v.strip())
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
 
-    for path in write_report(Path(args.run_dir)):
+    for path in write_report(Path(args.run_dir), names=_csv_option(args.names), metrics=_csv_option(args.metrics),
+                             formats=_csv_option(args.formats) or (), style=args.style):
         print(path)
     return 0
 
@@ -309,6 +362,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=_natural, default=None, metavar="N",
                    help="stop after N new tasks (cells, runs or chunks); run the same command again to finish")
     p.add_argument("--force", action="store_true", help="run a grid larger than the cap on tasks (see docs/reliability.md)")
+    p.add_argument("--verbose", action="store_true", help="also list every report file written")
 
 
 # -- demo ------------------------------------------------------------------------------------
@@ -368,10 +422,24 @@ def _cmd_proxies_compute(args: argparse.Namespace) -> int:
     return 0
 
 
+def _network_benchmark(text: str) -> str:
+    """``--benchmark`` of the commands that build networks: the registry name of any spelling
+    (``nas-bench-201`` -> ``nb201``) of a benchmark with networks; else a one-line usage error."""
+    from .data.registry import benchmark_spec, benchmarks_with_networks
+
+    try:
+        name: str | None = benchmark_spec(text).name
+    except NasSuiteError:
+        name = None
+    if name not in benchmarks_with_networks():
+        raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {', '.join(benchmarks_with_networks())})")
+    return str(name)
+
+
 def _default_device() -> str:
     from .extras import require
 
-    torch = require("torch", "computing zero-cost proxies")
+    torch = require("torch", "building the benchmark's networks (proxies, verification)")
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
@@ -453,12 +521,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(p)
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("reproduce", help="run and report a shipped config: nas-suite reproduce naslib-nb201")
-    p.add_argument("name", help="config name under configs/ (e.g. quickstart, naslib-nb201)")
+    p.add_argument("name", nargs="?", default=None,
+                   help="config name under configs/ (e.g. quickstart, naslib-nb201); none: list the shipped configs")
     p.add_argument("--no-report", action="store_true", help="skip tables and figures")
     _add_run_options(p)
     p.set_defaults(func=_cmd_reproduce)
     p = sub.add_parser("report", help="tables and figures of a finished run directory")
     p.add_argument("run_dir", help="results/<name>/ of a finished run")
+    p.add_argument("--predictors", "--methods", dest="names", default=None, metavar="A,B",
+                   help="only these predictors (search / early-stopping methods, proxies); default: all")
+    p.add_argument("--metrics", default=None, metavar="M,N", help="only these metrics (predictor runs); default: all recorded")
+    p.add_argument("--formats", default="png,pdf", metavar="png,pdf,svg", help="figure files to write (default: png,pdf)")
+    p.add_argument("--style", default="paper", choices=("paper", "default"),
+                   help="paper: one-column sizes, 7-8 pt text, embedded fonts; default: matplotlib's rcParams")
     p.set_defaults(func=_cmd_report)
 
     proxies = sub.add_parser("proxies", help="zero-cost proxies on the benchmarks' own networks (needs torch)")
@@ -468,7 +543,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = psub.add_parser("compute", help="score architectures and write zc_<proxy> columns into the cache")
     from .data.registry import benchmarks_with_networks
 
-    p.add_argument("--benchmark", required=True, choices=benchmarks_with_networks())
+    p.add_argument("--benchmark", required=True, type=_network_benchmark,
+                   help=f"{', '.join(benchmarks_with_networks())} (or another spelling, e.g. nas-bench-201)")
     p.add_argument("--dataset", default="cifar10", help="benchmark dataset (network head and target; default cifar10)")
     p.add_argument("--proxy", action="append", required=True, help="proxy name(s), repeatable or comma-separated")
     p.add_argument("--archs", default="all",
@@ -493,7 +569,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_proxies_compute)
 
     p = sub.add_parser("verify", help="re-train sampled cells with the benchmark's protocol and compare with the table")
-    p.add_argument("--benchmark", required=True, choices=benchmarks_with_networks())
+    p.add_argument("--benchmark", required=True, type=_network_benchmark,
+                   help=f"{', '.join(benchmarks_with_networks())} (or another spelling, e.g. nas-bench-201)")
     p.add_argument("--dataset", default="cifar10")
     p.add_argument("--schedule", type=int, required=True, help="the table's training length: nb201 12 or 200; nb101 4, 12, 36 or 108")
     p.add_argument("--n-archs", type=_count, default=10, help="cells, stratified over the table's accuracy range (default 10)")
@@ -556,6 +633,13 @@ def _user_error(err: BaseException) -> str | None:
     """The one-line message of an exception caused by bad input, or None for a bug."""
     if isinstance(err, NasSuiteError):
         return _one_line(err)
+    if isinstance(err, ModuleNotFoundError) and err.name:  # an optional extra imported without require()
+        from .extras import EXTRA_MODULES, install_hint
+
+        top = err.name.split(".")[0]
+        extra = next((e for e, modules in EXTRA_MODULES.items() if top in modules), None)
+        if extra is not None:
+            return f"this command needs the '{extra}' extra ({top} is not installed); {install_hint(extra)}"
     if isinstance(err, OSError) and err.errno in _USER_ERRNOS:
         paths = " -> ".join(str(f) for f in (err.filename, err.filename2) if f is not None)
         return _one_line(f"{paths + ': ' if paths else ''}{err.strerror or err}{_USER_ERRNOS[err.errno]}")

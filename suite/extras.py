@@ -23,6 +23,7 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "optuna": ("optuna",),
     "smac": ("smac", "ConfigSpace"),
     "hpbandster": ("hpbandster", "ConfigSpace", "statsmodels"),
+    "docs": ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers"),
 }
 
 

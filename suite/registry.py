@@ -22,6 +22,7 @@ A registry is a mutable mapping (name -> entry), so ``name in reg``, ``for name 
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
@@ -106,6 +107,7 @@ class Registry(MutableMapping[str, S], Generic[S]):
         self.error = error
         self.sort = sort
         self._entries: dict[str, S] = {}
+        self._deprecated: dict[str, str] = {}
         for entry in entries:
             self.register(entry)
 
@@ -117,12 +119,23 @@ class Registry(MutableMapping[str, S], Generic[S]):
         self._entries[key] = entry
         return entry
 
+    def deprecate(self, old: str, new: str) -> None:
+        """Keep accepting ``old``, a former name of the registered ``new``: looking it up returns
+        ``new``'s entry with a :class:`DeprecationWarning`; listings and iteration show ``new`` only."""
+        self.spec(new)
+        self._deprecated[old] = new
+
     def available(self) -> list[str]:
         """Registered names, in registration order (sorted if the registry was built with ``sort``)."""
         return sorted(self._entries) if self.sort else list(self._entries)
 
     def spec(self, name: str) -> S:
         """The entry of ``name``; an unknown name raises :attr:`error` listing :meth:`available`."""
+        if isinstance(name, str) and name in self._deprecated:
+            new = self._deprecated[name]
+            warnings.warn(f"{self.kind} {name!r} is now called {new!r}; the old name will be removed",
+                          DeprecationWarning, stacklevel=3)
+            name = new
         try:
             return self._entries[name]
         except (KeyError, TypeError):  # TypeError: an unhashable name
@@ -154,12 +167,12 @@ class Registry(MutableMapping[str, S], Generic[S]):
 
     def __contains__(self, name: object) -> bool:
         try:
-            return name in self._entries
+            return name in self._entries or name in self._deprecated
         except TypeError:
             return False
 
     def get(self, name: str, default: Any = None) -> Any:
-        return self._entries[name] if name in self else default
+        return self.spec(name) if name in self else default
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._entries)

@@ -119,8 +119,8 @@ def test_run_writes_tidy_records_config_and_meta(tmp_path):
     meta = json.loads((result.directory / "meta.json").read_text())
     assert meta["data"]["benchmark"] == "nb201" and meta["packages"]["numpy"]
     assert load_spec(result.directory / "config.toml") == spec  # the resolved spec reproduces the run
-    with pytest.raises(InvalidSpec, match="different spec"):
-        run(load_spec(_write(tmp_path), ["seeds=4"]), tmp_path / "results")
+    with pytest.raises(InvalidSpec, match="test_size = 40 differs"):  # more seeds would extend it (additive runs)
+        run(load_spec(_write(tmp_path), ["test_size=40"]), tmp_path / "results")
 
 
 def test_resumed_run_is_byte_identical_to_an_uninterrupted_one(tmp_path):

@@ -161,3 +161,105 @@ def test_unsafe_pickle_is_refused(tmp_path):
     path.write_bytes(pickle.dumps({0: Evil()}))
     with pytest.raises(UnsafePickle):
         importer.convert(tmp_path, tmp_path / "out", allow_pickle=True)
+
+
+# -- encodings, genome, predictors and searchers (issue 6) ------------------------------------------------------
+def _frame(hashes):
+    return importer.archs_frame(list(hashes), "test")
+
+
+def test_encodings_of_one_architecture():
+    from suite import encodings as enc
+
+    assert enc.available("nbgraph") == ["onehot", "graph"] and enc.graph_shape("nas-bench-graph") == (6, 11)
+    for alias in ("adjacency_onehot", "path"):
+        assert enc.spec("nbgraph", alias) is enc.spec("nbgraph", "onehot")
+    # hash 61237 = links (0, 1, 1, 2), ops gcn, gin, cheb, fc: gcn feeds gin and cheb, gin feeds fc
+    frame = _frame([0, 61237])
+    X = enc.encode_frame("nbgraph", frame, "onehot")
+    assert X.shape == (2, 45) and X.dtype == np.float32
+    # links of nodes 2-4 (2 + 3 + 4 columns), then 4 x 9 ops
+    assert np.flatnonzero(X[1]).tolist() == [1, 2 + 1, 5 + 2, 9 + 1, 18 + 2, 27 + 3, 36 + 7]
+    A, H = enc.unflatten_graph(enc.encode_frame("nbgraph", frame, "graph"), 6)
+    expected = np.zeros((6, 6))
+    expected[[0, 1, 1, 2, 3, 4], [1, 2, 3, 4, 5, 5]] = 1  # cheb and fc are leaves: they feed the output node 5
+    np.testing.assert_array_equal(A[1], expected)
+    assert H[1].argmax(axis=1).tolist() == [0, 2 + 1, 2 + 2, 2 + 3, 2 + 7, 1]
+    np.testing.assert_array_equal(np.triu(A[0], 1), A[0])  # node order is topological
+    for name, width in (("onehot", 45), ("graph", 102)):  # the registry documents the width
+        assert enc.spec("nbgraph", name).shape.startswith(f"(n, {width})")
+        assert enc.encode_frame("nbgraph", frame.iloc[:0], name).shape == (0, width)
+
+
+def test_encodings_of_the_whole_space_are_distinct():
+    from suite import encodings as enc
+
+    by_key = {}  # one spelling per computation, as in the benchmark's table
+    for link in nbgraph.LINKS:
+        for ops in itertools.product(("gcn", "fc", "skip"), repeat=4):
+            if set(ops) != {"skip"}:
+                by_key.setdefault(nbgraph.canonical(link, ops), nbgraph.hash_of(link, ops))
+    hashes = sorted(by_key.values())
+    X = enc.encode_frame("nbgraph", _frame(hashes), "onehot")
+    assert (X.sum(axis=1) == 7).all() and len(np.unique(X, axis=0)) == len(hashes)
+
+
+@needs_package
+def test_genome(graph_root):
+    from suite.encodings.genome import genome_for
+    from suite.encodings.nbgraph import NBGraphGenome
+
+    bench = suite.load("nbgraph", "cora", root=graph_root)
+    g = genome_for(bench)
+    assert isinstance(g, NBGraphGenome) and list(g.cardinalities) == [2, 3, 4, 9, 9, 9, 9]
+    ids = np.arange(len(bench))
+    np.testing.assert_array_equal(g.decode(g.encode(ids)), ids)
+    # another spelling of hash 61237 decodes to its row
+    i = bench.index_of({"hash": 61237})
+    assert g.decode(np.array([[1, 2, 1, 1, 2, 7, 3]])).tolist() == [i]  # links (0,1,2,1), ops gcn gin fc cheb
+    assert g.decode(np.array([[0, 0, 0, 8, 8, 8, 8], [2, 0, 0, 0, 0, 0, 0]])).tolist() == [-1, -1]  # all skip; link out of range
+    parent, found = g.neighbours(ids[:20])
+    assert (found != ids[parent]).all() and set(parent) == set(range(20))
+    mutated = g.mutate(ids[:50], np.random.default_rng(0))
+    assert (mutated != ids[:50]).all()
+    subset = suite.load("nbgraph", "proteins", root=graph_root)
+    gs = genome_for(subset)
+    sub_ids = np.arange(len(subset))
+    np.testing.assert_array_equal(gs.decode(gs.encode(sub_ids)), sub_ids)
+    assert (gs.decode(g.encode(ids)) == -1).sum() == len(bench) - len(subset)  # the rest of the space is missing there
+
+
+@needs_package
+def test_encoding_predictors_run(graph_root):
+    import suite.predictors as P
+
+    bench = suite.load("nbgraph", "cora", root=graph_root)
+    ids = np.random.default_rng(0).permutation(len(bench))
+    train, test = ids[:40], ids[40:140]
+    y = bench.metric("valid_acc")
+    for name in ("ols", "ridge", "rf", "nusvr", "gp", "bananas", "params"):
+        inputs = P.spec(name).inputs
+        model = P.make(name, bench).fit(P.build_features(bench, inputs, train), y[train])
+        assert np.isfinite(model.predict(P.build_features(bench, inputs, test, train=False))).all(), name
+
+
+@needs_package
+@pytest.mark.parametrize("method", ["random", "rea", "local", "tpe", "reinforce", "bananas"])
+def test_searchers_run(graph_root, method):
+    from suite.search import Budget, Objective, run_search
+
+    bench = suite.load("nbgraph", "cora", root=graph_root)
+    params = {"bananas": {"num_init": 5, "k": 5, "predictor_params": {"hidden": (16,), "max_iter": 30}}}.get(method, {})
+    result = run_search(bench, method, Objective(metric="valid_acc", noise="mean", test_metric="test_acc"),
+                        Budget(queries=20), seed=1, params=params)
+    ids = result.trajectory["id"].to_numpy()
+    assert 0 < len(ids) <= 20 and ((ids >= 0) & (ids < len(bench))).all()
+
+
+def test_quick_config_parses():
+    from pathlib import Path
+
+    from suite.experiment.kinds import load_spec
+
+    spec = load_spec(Path(__file__).resolve().parents[1] / "configs" / "nbgraph-quick.toml")
+    assert (spec.benchmark, spec.dataset, spec.target_metric) == ("nbgraph", "cora", "valid_acc")

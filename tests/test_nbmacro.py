@@ -98,3 +98,81 @@ def test_only_cifar10(shared_data, tmp_path):
 
     with pytest.raises(UnknownBenchmark, match="cifar10"):
         importer.convert(shared_data / "nasbench_macro", tmp_path, datasets=["cifar100"])
+
+
+# -- encodings, genome, predictors and searchers (issue 6) ------------------------------------------------------
+@pytest.fixture(scope="module")
+def embedded():
+    return suite.load("nbmacro", "cifar10", root=EMBEDDED_DIR)
+
+
+def test_encodings(embedded):
+    from suite import encodings as enc
+
+    assert enc.available("nbmacro") == ["onehot", "graph"]
+    code = "02012100"
+    i = embedded.index_of(code)
+    X = enc.encode(embedded, "onehot")
+    assert X.shape == (6561, 24) and X.dtype == np.float32 and (X.sum(axis=1) == 8).all()
+    assert np.flatnonzero(X[i]).tolist() == [3 * k + int(c) for k, c in enumerate(code)]
+    assert len(np.unique(X, axis=0)) == 6561
+    # the predictors' default and BANANAS' path resolve to the one-hot (a chain has one path)
+    for alias in ("adjacency_onehot", "path"):
+        assert enc.spec("nbmacro", alias) is enc.spec("nbmacro", "onehot")
+    assert enc.graph_shape("nbmacro") == (10, 5)
+    A, H = enc.unflatten_graph(enc.encode(embedded, "graph", ids=[i]), 10)
+    np.testing.assert_array_equal(A[0], np.eye(10, k=1))  # input -> layer 0 -> ... -> layer 7 -> output
+    assert H[0].argmax(axis=1).tolist() == [0, *(2 + int(c) for c in code), 1]
+
+
+def test_genome(embedded):
+    from suite.encodings.genome import genome_for
+    from suite.encodings.nbmacro import NBMacroGenome
+
+    g = genome_for(embedded)
+    assert isinstance(g, NBMacroGenome) and list(g.cardinalities) == [3] * 8
+    ids = np.arange(len(embedded))
+    G = g.encode(ids)
+    assert G.dtype == np.int8 and G.shape == (6561, 8)
+    np.testing.assert_array_equal(g.decode(G), ids)
+    assert "".join(map(str, G[embedded.index_of("02012100")])) == "02012100"
+    assert g.decode(np.array([[3, 0, 0, 0, 0, 0, 0, 0]])).tolist() == [-1]
+    parent, found = g.neighbours(np.array([0, 6560]))
+    assert np.bincount(parent).tolist() == [16, 16] and (g.distance(np.repeat([0, 6560], 16), found) == 1).all()
+    assert (g.distance(ids[:50], g.mutate(ids[:50], np.random.default_rng(0))) == 1).all()
+
+
+def test_every_encoding_predictor_runs(embedded):
+    import suite.predictors as P
+
+    rng = np.random.default_rng(0)
+    ids = rng.permutation(len(embedded))
+    train, test = ids[:40], ids[40:140]
+    y = embedded.metric("test_acc")
+    for name in ("ols", "ridge", "rf", "nusvr", "gp", "bananas", "flops"):
+        inputs = P.spec(name).inputs
+        model = P.make(name, embedded).fit(P.build_features(embedded, inputs, train), y[train])
+        pred = model.predict(P.build_features(embedded, inputs, test, train=False))
+        assert pred.shape == (100,) and np.isfinite(pred).all(), name
+
+
+@pytest.mark.parametrize("method", ["random", "rea", "local", "tpe", "bohb", "reinforce", "bananas", "predictor"])
+def test_searchers_run(embedded, method):
+    from suite.search import Budget, Objective, run_search
+
+    params = {"bohb": {"schedules": [50]}, "bananas": {"num_init": 5, "k": 5, "predictor_params": {"hidden": (16,), "max_iter": 30}},
+              "predictor": {"predictor": "ridge", "n_init": 5, "batch": 5}}.get(method, {})
+    objective = Objective(metric="test_acc", schedule=50, noise="query", test_metric="test_acc")
+    result = run_search(embedded, method, objective, Budget(queries=20), seed=1, params=params)
+    ids = result.trajectory["id"].to_numpy()
+    assert 0 < len(ids) <= 20 and ((ids >= 0) & (ids < 6561)).all()
+
+
+def test_quick_config_reads_the_embedded_cache():
+    from pathlib import Path
+
+    from suite.experiment.kinds import load_spec
+
+    spec = load_spec(Path(__file__).resolve().parents[1] / "configs" / "nbmacro-quick.toml")
+    assert (spec.benchmark, spec.dataset, spec.target_metric) == ("nbmacro", "cifar10", "test_acc")
+    assert "bananas" in spec.predictors and len(spec.seeds) <= 3

@@ -107,7 +107,7 @@ def test_sklearn_estimator_checks(estimator, check):
 def test_registry_lists_citations_and_inputs():
     names = P.available()
     assert names[:6] == ["ols", "ridge", "rf", "nusvr", "xgb", "lgb"]
-    for required in ("gp", "mlp", "bananas", "gnn", "srm", "params", "flops", "synflow", "nwot", "hybrid"):
+    for required in ("gp", "mlp", "bananas", "gnn", "srm", "params", "flops", "synflow", "naswot", "hybrid"):
         assert required in names
     for name in names:
         entry = P.spec(name)

@@ -185,3 +185,12 @@ def test_script_exit_code(repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: p
     assert code == 1 and out.startswith("docs/guide.md:1: stale number") and out.endswith("checked 2 numbers in 2 documents\n")
     code, out = _run_script(monkeypatch, capsys, "--root", str(repo), str(repo / "README.md"))
     assert (code, out) == (0, "checked 1 numbers in 1 documents\n")
+
+
+def test_script_checks_pages_in_subfolders_of_docs(repo: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """The documentation site publishes docs/guides/ and the like: their numbers are checked too."""
+    (repo / "docs" / "guides").mkdir(parents=True)
+    (repo / "docs" / "guides" / "deep.md").write_text("0.742<!-- q: results/run/corr.parquet?proxy=naswot#tau -->\n")
+    code, out = _run_script(monkeypatch, capsys, "--root", str(repo))
+    assert code == 1 and out.startswith("docs/guides/deep.md:1: stale number") and out.endswith("checked 1 numbers in 1 documents\n")

@@ -2,7 +2,7 @@
 
 Resolution order for *reading* (first that holds the requested cache wins):
 explicit argument > ``$NAS_SUITE_DATA`` > per-user default > the embedded ``data/`` shipped with
-the repository. *Writing* goes to the argument, else ``$NAS_SUITE_DATA``, else the per-user
+the package (a checkout's or an installed wheel's, :mod:`suite._shipped`). *Writing* goes to the argument, else ``$NAS_SUITE_DATA``, else the per-user
 default, and never into the embedded directory: :func:`check_not_embedded` refuses any target
 that resolves to it or inside it (``--out data``, ``NAS_SUITE_DATA=<repo>/data``, a symlink to
 it), so a conversion or download cannot overwrite the reproducible embedded default. Only
@@ -17,12 +17,14 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Iterator
 
+from .._shipped import data_dir
 from ..errors import NasSuiteError
 
 ENV_VAR = "NAS_SUITE_DATA"
 
-#: The repository's embedded default (built by ``scripts/build_embedded.py``).
-EMBEDDED_DIR = Path(__file__).resolve().parents[2] / "data"
+#: The embedded default (built by ``scripts/build_embedded.py``): the checkout's ``data/``, or its
+#: copy inside an installed wheel (:func:`suite._shipped.data_dir` says which).
+EMBEDDED_DIR = data_dir()
 
 
 _EMBEDDED_WRITES: ContextVar[bool] = ContextVar("nas_suite_embedded_writes", default=False)

@@ -126,7 +126,7 @@ FCNET_CITATION = (
 BENCHMARKS: Registry[BenchmarkSpec] = Registry("benchmark", [
     BenchmarkSpec(
         "nb101", "NAS-Bench-101", "suite.data.spaces.nb101:NB101Space", ("cifar10",), NB101_CITATION,
-        network="suite.networks.nb101:build",
+        network="suite.networks.nb101:build", names=("nasbench101", "nas-bench-101", "nasbench-101", "nb-101"),
     ),
     BenchmarkSpec(
         "nb201",
@@ -142,20 +142,22 @@ BENCHMARKS: Registry[BenchmarkSpec] = Registry("benchmark", [
             "imagenet16_120": "ImageNet16-120",
         },
         network="suite.networks.nb201:build",
+        names=("nasbench201", "nasbench-201", "nb-201", "nas-bench-201", "nats-tss", "natsbench-tss"),
     ),
     BenchmarkSpec(
-        "nbmacro", "NAS-Bench-Macro", "suite.data.spaces.nbmacro:NBMacroSpace", ("cifar10",), MACRO_CITATION
+        "nbmacro", "NAS-Bench-Macro", "suite.data.spaces.nbmacro:NBMacroSpace", ("cifar10",), MACRO_CITATION,
+        names=("nasbenchmacro", "nas-bench-macro"),
     ),
     BenchmarkSpec(
         "nbgraph",
         "NAS-Bench-Graph",
         "suite.data.spaces.nbgraph:NBGraphSpace",
         ("cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv", "proteins"),
-        GRAPH_CITATION,
+        GRAPH_CITATION, names=("nasbenchgraph", "nas-bench-graph"),
     ),
     BenchmarkSpec(
         "nbnlp", "NAS-Bench-NLP (WikiText-2 training logs)", "suite.data.spaces.nbnlp:NBNLPSpace", ("wikitext2",),
-        NLP_CITATION, aliases={"wikitext-2": "wikitext2", "wt2": "wikitext2"},
+        NLP_CITATION, aliases={"wikitext-2": "wikitext2", "wt2": "wikitext2"}, names=("nasbenchnlp", "nas-bench-nlp"),
     ),
     BenchmarkSpec(
         "fcnet", "NAS-HPO-Bench (FCNet tabular benchmarks)", "suite.data.spaces.fcnet:FCNetSpace",

@@ -131,8 +131,7 @@ def _check_ids(ids: Sequence[int] | np.ndarray, n: int, benchmark: str) -> np.nd
 
 def graph_shape(benchmark: str) -> tuple[int, int]:
     """``(V, F)``: nodes and node features of ``benchmark``'s ``graph`` encoding (d = V*V + V*F)."""
-    lookup(benchmark, "graph")  # validates the name with the usual message
-    return GRAPH_SHAPES[benchmark.lower()]
+    return GRAPH_SHAPES[lookup(benchmark, "graph").benchmark]  # validates the name with the usual message
 
 
 def unflatten_graph(X: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:

@@ -31,6 +31,8 @@ GENOMES: dict[str, str] = {
     "nb201": "suite.encodings.nb201:NB201Genome",
     "nb101": "suite.encodings.nb101:NB101Genome",
     "fcnet": "suite.encodings.fcnet:FCNetGenome",
+    "nbmacro": "suite.encodings.nbmacro:NBMacroGenome",
+    "nbgraph": "suite.encodings.nbgraph:NBGraphGenome",
 }
 
 

@@ -9,7 +9,9 @@ importing this module builds nothing. Every encoding function has the signature
 Names are uniform across search spaces (``adjacency_onehot``, ``path``, ``graph``);
 :data:`ALIASES` adds other spellings per benchmark (NB-201 ``onehot``; for ``fcnet``, a grid of
 parameters with no graph, ``adjacency_onehot`` names its ``onehot``, so predictors whose default
-input is ``adjacency_onehot`` run on it).
+input is ``adjacency_onehot`` run on it; likewise ``adjacency_onehot`` and ``path`` on the macro
+spaces ``nbmacro`` and ``nbgraph``, see their modules for why). Benchmarks may be named by any
+spelling :func:`suite.data.registry.benchmark_spec` accepts (``nas-bench-201``, ``nats-tss``...).
 """
 
 from __future__ import annotations
@@ -138,6 +140,31 @@ _SPECS = (
         doc=("Digit order; batch_size, dropout_1, dropout_2, init_lr, n_units_1, n_units_2: one column each, choice "
              "index / (choices - 1) in [0, 1]; activation_fn_1, activation_fn_2, lr_schedule: 2 one-hot columns each."),
     ),
+    EncodingSpec(
+        name="onehot", benchmark="nbmacro", factory="suite.encodings.nbmacro:onehot", citation=WHITE_2020,
+        summary="one-hot block choice of each layer", shape="(n, 24)",
+        doc="8 layers x 3 blocks (Identity, MB3_K3, MB6_K5), layer-major: column 3*k + choice of layer k.",
+    ),
+    EncodingSpec(
+        name="graph", benchmark="nbmacro", factory="suite.encodings.nbmacro:graph", citation=WEN_2020,
+        summary=_SUMMARIES["graph"], shape="(n, 150) = [A (10*10) | H (10*5)]",
+        doc=("Chain input -> layer 0 -> ... -> layer 7 -> output (the same adjacency for every code); node types "
+             "(input, output, Identity, MB3_K3, MB6_K5). Split with unflatten_graph(X, 10)."),
+    ),
+    EncodingSpec(
+        name="onehot", benchmark="nbgraph", factory="suite.encodings.nbgraph:onehot", citation=WHITE_2020,
+        summary="one-hot input link and op of each node", shape="(n, 45)",
+        doc=("Input of nodes 2, 3, 4 (2 + 3 + 4 columns: 0 = graph input, j = node j; node 1 always reads the "
+             "input), then the op of nodes 1..4 (4 x 9, node-major; ops gat, gcn, gin, cheb, sage, arma, graph, fc, "
+             "skip), of the benchmark's representative spelling of each architecture."),
+    ),
+    EncodingSpec(
+        name="graph", benchmark="nbgraph", factory="suite.encodings.nbgraph:graph", citation=WEN_2020,
+        summary=_SUMMARIES["graph"], shape="(n, 102) = [A (6*6) | H (6*11)]",
+        doc=("Node 0 input, nodes 1..4 the computing nodes, node 5 the output layer; A[link_k, k+1] = 1 and nodes "
+             "without a successor feed node 5; node types (input, output, then the 9 ops, skip included). Split with "
+             "unflatten_graph(X, 6)."),
+    ),
 )
 
 #: ``"benchmark:name"`` -> :class:`EncodingSpec`, in listing order
@@ -150,10 +177,14 @@ ENCODINGS = REGISTRY.values()
 
 #: other spellings: (benchmark, alias) -> registered name
 ALIASES: dict[tuple[str, str], str] = {("nb201", "onehot"): "adjacency_onehot",
-                                       ("fcnet", "adjacency_onehot"): "onehot"}  # the predictors' default
+                                       ("fcnet", "adjacency_onehot"): "onehot",  # the predictors' default
+                                       # macro spaces: the predictors' defaults; why `path` is the one-hot is in
+                                       # suite/encodings/nbmacro.py and nbgraph.py
+                                       ("nbmacro", "adjacency_onehot"): "onehot", ("nbmacro", "path"): "onehot",
+                                       ("nbgraph", "adjacency_onehot"): "onehot", ("nbgraph", "path"): "onehot"}
 
 #: (n_nodes V, n_node_features F) of each benchmark's ``graph`` encoding
-GRAPH_SHAPES: dict[str, tuple[int, int]] = {"nb101": (7, 5), "nb201": (8, 7)}
+GRAPH_SHAPES: dict[str, tuple[int, int]] = {"nb101": (7, 5), "nb201": (8, 7), "nbmacro": (10, 5), "nbgraph": (6, 11)}
 
 
 def benchmarks() -> list[str]:
@@ -162,6 +193,13 @@ def benchmarks() -> list[str]:
 
 
 def _check_benchmark(benchmark: str) -> str:
+    if isinstance(benchmark, str) and benchmark.lower() not in benchmarks():
+        from ..data.registry import benchmark_spec
+
+        try:  # another spelling of a registered benchmark (nas-bench-201, nats-tss, ...)
+            benchmark = benchmark_spec(benchmark).name
+        except UnknownBenchmark:
+            pass
     if not isinstance(benchmark, str) or benchmark.lower() not in benchmarks():
         raise UnknownBenchmark(
             f"no encodings for benchmark {benchmark!r}; benchmarks with encodings: {', '.join(benchmarks())}"

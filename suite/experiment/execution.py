@@ -4,7 +4,8 @@ Every run kind (predictor grids, searches, early stopping, proxy scoring) and ``
 verify`` execute the same way:
 
 1. the run directory is pinned to its resolved configuration (:func:`pin_config`): a re-run with
-   another configuration under the same name is refused before any work;
+   another configuration under the same name is refused before any work (predictor grids
+   instead extend the configuration they are pinned to: :mod:`suite.experiment.additive`);
 2. the journal (:class:`Journal`, JSON lines, one per finished task, appended and fsynced as
    tasks finish, in any order) says which tasks are done; a last line cut by a crash is dropped;
 3. the missing tasks run on a backend (this process, local processes, Dask or Ray:
@@ -154,6 +155,10 @@ class RunResult:
     complete: bool = True
     #: what a task is, for messages: "cells", "search runs", "chunks"...
     unit: str = "tasks"
+    #: tasks of the spec itself, when the run holds more (an additive predictor run extended earlier)
+    requested: int | None = None
+    #: whether this call wrote the run's outputs; False: the grid was finished already, nothing was touched
+    changed: bool = True
 
     @property
     def n_cells(self) -> int:
@@ -170,8 +175,15 @@ class RunResult:
         if not self.complete:
             return (f"{self.directory}: {self.n_run} of {self.n_tasks} {self.unit} run now; "
                     f"not finished: run the same command again to resume")
+        if not self.changed:
+            asked = f"the spec's {self.requested:,} {self.unit} are among its" if self.requested is not None and \
+                self.requested < self.n_tasks else "all"
+            return (f"{self.directory}: {asked} {self.n_tasks:,} finished {self.unit}; nothing to compute, nothing "
+                    f"rewritten (another name, --set name=..., starts a separate run)")
+        more = (f"; the run holds {self.n_tasks - self.requested:,} more from earlier specs run under this name"
+                if self.requested is not None and self.requested < self.n_tasks else "")
         return (f"{self.directory}: {self.n_tasks} {self.unit} ({self.n_run} run now, "
-                f"{self.n_tasks - self.n_run} from the journal)")
+                f"{self.n_tasks - self.n_run} from the journal{more})")
 
 
 def execute_resumable(
@@ -197,7 +209,10 @@ def execute_resumable(
         journal_name: the journal's file name inside ``directory``.
         tasks: ``(key, args)`` per task, in collection order; ``fn(*args)`` must return a
             JSON-able dict whose ``"key"`` is that key. ``fn`` and ``args`` must pickle (workers).
-        backend, jobs, address: where tasks run (:func:`suite.experiment.backends.execute`).
+        backend: where tasks run: ``"local"``, ``"dask"`` or ``"ray"``
+            (:func:`suite.experiment.backends.execute`).
+        jobs: local worker processes.
+        address: the Dask scheduler or Ray cluster address (None: a local one).
         limit: stop after this many new tasks (the run is then incomplete; re-run to finish).
         on_result: called with each journaled entry (progress bars).
         required: fields every journal entry must hold; a line without one is reported as damaged.

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
+from .._shipped import checkout_root
 from ..atomic import atomic_output, write_atomic
 
 if TYPE_CHECKING:
@@ -21,25 +22,47 @@ if TYPE_CHECKING:
 __all__ = ["atomic_output", "write_atomic", "git_commit", "git_dirty", "command_line",
            "portable_cache_location", "portable_path", "provenance", "REPO_ROOT"]
 
-#: The checkout this package runs from; paths inside it are recorded relative to it.
-REPO_ROOT = Path(__file__).resolve().parents[2]
+#: The checkout this package runs from (paths inside it are recorded relative to it), or None when
+#: it runs from an installed wheel.
+REPO_ROOT: Path | None = checkout_root()
 
 
-def git_commit() -> str | None:
-    """Commit of the source tree this package runs from, or None outside a git checkout."""
-    here = Path(__file__).resolve().parent
+def _package_version() -> str:
+    from importlib import metadata
+
     try:
-        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+        return metadata.version("nas-suite")
+    except metadata.PackageNotFoundError:
+        from .. import __version__
+
+        return __version__
+
+
+def git_commit() -> str:
+    """Commit of the checkout this package runs from; without one (an installed wheel, an unpacked
+    sdist) ``"nas-suite <version> (no git checkout)"``, so the field still says which code ran.
+
+    Git is asked only inside :data:`REPO_ROOT`: an installed package may sit in a virtual environment
+    inside some unrelated repository, whose commit would say nothing about this code.
+    """
+    no_checkout = f"nas-suite {_package_version()} (no git checkout)"
+    if REPO_ROOT is None:
+        return no_checkout
+    try:
+        out = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=5)
     except (OSError, subprocess.TimeoutExpired):
-        return None
-    return (out.stdout.strip() or None) if out.returncode == 0 else None
+        return no_checkout
+    return (out.stdout.strip() or no_checkout) if out.returncode == 0 else no_checkout
 
 
 def git_dirty() -> bool | None:
-    """Whether tracked files differ from ``git_commit()`` (then the commit alone does not pin the code)."""
-    here = Path(__file__).resolve().parent
+    """Whether tracked files differ from ``git_commit()`` (then the commit alone does not pin the code);
+    None without a git checkout."""
+    if REPO_ROOT is None:
+        return None
     try:
-        out = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+        out = subprocess.run(["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--untracked-files=no"],
                              capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -64,7 +87,8 @@ def portable_cache_location(path: str | os.PathLike[str]) -> str:
     that root. ``path`` is ``<root>/<benchmark>/<dataset>`` (``Benchmark.path``); the first root
     that contains it names the kind:
 
-    - ``"embedded:nb201/cifar10"``: the repository's embedded ``data/`` (``EMBEDDED_DIR``);
+    - ``"embedded:nb201/cifar10"``: the embedded ``data/`` (``EMBEDDED_DIR``; a checkout's or an
+      installed wheel's);
     - ``"NAS_SUITE_DATA:nb201/cifar10"``: the root named by ``$NAS_SUITE_DATA``;
     - ``"user:nb201/cifar10"``: the per-user default (``user_dir()``);
     - ``"explicit:nb201/cifar10"``: any other root (an explicit ``root``/``--root``); the last two
@@ -90,19 +114,27 @@ def portable_cache_location(path: str | os.PathLike[str]) -> str:
 def portable_path(value: str | os.PathLike[str]) -> str:
     """``value`` as a committed ``meta.json`` may hold it: never an absolute path.
 
-    An absolute path inside the repository becomes relative to it (POSIX separators); any other
-    absolute path (POSIX or Windows) becomes its final name. Relative paths and plain descriptions
-    (``"shipped"``, ``"cifar10_train.npz (JPEG)"``) pass through unchanged.
+    An absolute path inside the embedded data becomes ``data/<path below it>`` (as in a checkout,
+    also when the data is an installed wheel's copy); one inside the checkout becomes relative to it
+    (POSIX separators); any other absolute path (POSIX or Windows) becomes its final name. Relative
+    paths and plain descriptions (``"shipped"``, ``"cifar10_train.npz (JPEG)"``) pass through unchanged.
     """
+    from ..data.paths import EMBEDDED_DIR
+
     text = os.fspath(value)
     if PureWindowsPath(text).is_absolute() and not text.startswith("/"):
         return PureWindowsPath(text).name or text
     if not text.startswith("/"):
         return text
-    try:
-        return Path(text).resolve().relative_to(REPO_ROOT).as_posix()
-    except ValueError:
-        return PurePosixPath(text).name or text
+    resolved = Path(text).resolve()
+    for root, prefix in ((EMBEDDED_DIR, PurePosixPath("data")), (REPO_ROOT, PurePosixPath())):
+        if root is None:
+            continue
+        try:
+            return (prefix / resolved.relative_to(Path(root).resolve())).as_posix()
+        except ValueError:
+            continue
+    return PurePosixPath(text).name or text
 
 
 def provenance(bench: Benchmark) -> dict[str, Any]:

@@ -61,6 +61,14 @@ class ProxyJob:
     image_dataset: str | None = None  # dataset of the images; None = the shipped CIFAR-10 or ``dataset``
     chunk: int = field(default=64, compare=False)
 
+    def __post_init__(self) -> None:
+        from ..data.registry import benchmark_spec
+
+        try:  # any spelling (nas-bench-201 -> nb201), so the settings id and cache column do not depend on it
+            object.__setattr__(self, "benchmark", benchmark_spec(self.benchmark).name)
+        except NasSuiteError:
+            pass  # an unknown name fails with its one-line error where the benchmark is loaded
+
     def settings(self) -> dict[str, Any]:
         out = asdict(self)
         out.pop("chunk")

@@ -2,7 +2,10 @@
 
 Layout of ``results/<name>/``:
 
-- ``config.toml`` — the resolved spec (defaults filled in); a re-run must resolve to the same.
+- ``config.toml`` — the resolved spec (defaults filled in) of the run's grid: the union of every
+  spec run under this name. Runs are additive (:mod:`suite.experiment.additive`): a re-run with
+  more predictors, train sizes or seeds computes only the new cells, one inside the grid computes
+  nothing, and a change that would invalidate finished cells is refused naming the key.
 - ``cells.jsonl`` — journal, one line per finished cell, appended and fsynced as cells finish
   (any order, any backend). A line cut by a crash is discarded on the next run.
 - ``records.parquet`` — tidy long table, one row per (cell, metric), sorted in grid order:
@@ -11,10 +14,13 @@ Layout of ``results/<name>/``:
   With ``[target] diverged_below`` the metrics also include ``n_diverged`` and ``<m>_trained``
   (see :func:`record_metrics`).
 - ``predictions.parquet`` — every test prediction: ``predictor, fidelity, train_size, seed, id,
-  y_true, y_pred`` (for predicted-vs-true plots and metrics computed later).
+  y_true, y_pred`` (for predicted-vs-true plots and metrics computed later); cells read back from
+  a run committed without its predictions have none.
 - ``timings.parquet`` — ``fit_seconds`` and ``predict_seconds`` per cell. Wall-clock times
   differ between runs, so they live apart from the records to keep those reproducible.
-- ``meta.json`` — package versions, git commit, the cache's checksums, grid size.
+- ``meta.json`` — package versions, git commit, the cache's checksums, grid size, and for each
+  predictor its factory and where its code came from (a user's module file and sha256, or an
+  installed distribution and version).
 
 Determinism: the split of seed ``s`` depends only on ``(s, benchmark, dataset)``: architectures
 are permuted once, the first ``test_size`` are the test set and training sets are prefixes of
@@ -22,6 +28,10 @@ the rest, so every predictor and train size of a seed is scored on the same test
 training sets contain smaller ones (paired comparisons). The pool they are drawn from is the
 architectures on which every predictor of the spec has all its inputs and the target is measured.
 A predictor's ``random_state`` is derived from ``(s, predictor, train size, fidelity)``.
+
+Predictors are resolved once, in this process (:mod:`suite.experiment.grid_predictors`), and the
+whole spec is validated before the run directory is touched; each cell carries its resolved
+predictor, so worker processes (local, Dask, Ray) import the factory and never look a name up.
 """
 
 from __future__ import annotations
@@ -30,7 +40,7 @@ import json
 import os
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,14 +48,17 @@ import numpy as np
 import pandas as pd
 
 from ..errors import NasSuiteError
-from .execution import RunResult, execute_resumable
+from .additive import Previous, merge, pool_change, pool_fingerprint, read_previous, seed_journal
+from .execution import CONFIG, RunResult, execute_resumable
 from .files import atomic_output, provenance, write_atomic
+from .grid_predictors import cell_inputs, fidelities, resolve_all, validate
 from .spec import ExperimentSpec, InvalidSpec, parse_spec, to_toml
 
 from .kinds import FunctionKind
 
 if TYPE_CHECKING:
     from ..data.benchmark import Benchmark
+    from ..predictors.plugins import Predictor
 
 __all__ = ["Cell", "KIND", "plan", "run", "RunResult", "CellFailed"]
 
@@ -74,18 +87,12 @@ class Cell:
         return f"{self.predictor}|f{self.fidelity}|n{self.train_size}|s{self.seed}"
 
 
-def _reads_curves(name: str) -> bool:
-    from .. import predictors as P
-
-    return P.spec(name).inputs.curve_epochs > 0
-
-
-def plan(spec: ExperimentSpec) -> list[Cell]:
-    """Every cell of the grid, in the order records are written."""
+def plan(spec: ExperimentSpec, resolved: dict[str, Predictor] | None = None) -> list[Cell]:
+    """Every cell of the grid, in the order records are written (``resolved``: :func:`resolve_all` of ``spec``)."""
+    resolved = resolve_all(spec) if resolved is None else resolved
     cells = []
     for name in spec.predictors:
-        fidelities = spec.fidelity if (spec.fidelity and _reads_curves(name)) else (0,)
-        for f in fidelities:
+        for f in fidelities(spec, resolved[name]):
             for n in spec.train_sizes:
                 for s in spec.seeds:
                     cells.append(Cell(name, int(f), int(n), int(s)))
@@ -110,15 +117,9 @@ def _bench(spec: ExperimentSpec, data_root: str | None) -> Benchmark:
     return cached_load(spec.benchmark, spec.dataset, data_root)
 
 
-def _inputs(spec: ExperimentSpec, name: str, fidelity: int) -> Any:
-    from .. import predictors as P
-
-    inputs = P.spec(name).inputs
-    if inputs.curve_epochs:  # learning-curve models extrapolate the curve of the target itself
-        inputs = inputs.with_(curve_metric=spec.target_metric)
-    if fidelity:
-        inputs = inputs.with_(curve_epochs=fidelity)
-    return inputs
+def _inputs(spec: ExperimentSpec, name: str, fidelity: int, predictor: Predictor | None = None) -> Any:
+    """What the cells of predictor ``name`` at ``fidelity`` read (:func:`cell_inputs`)."""
+    return cell_inputs(spec, resolve_all(spec)[name] if predictor is None else predictor, fidelity)
 
 
 def _target(spec: ExperimentSpec, bench: Benchmark) -> np.ndarray:
@@ -126,14 +127,15 @@ def _target(spec: ExperimentSpec, bench: Benchmark) -> np.ndarray:
                         rng=np.random.default_rng(0) if spec.target_seed == "sample" else None)
 
 
-def eligible_pool(spec: ExperimentSpec, bench: Benchmark) -> np.ndarray:
+def eligible_pool(spec: ExperimentSpec, bench: Benchmark, resolved: dict[str, Predictor] | None = None) -> np.ndarray:
     """Ids where the target and every input of every (predictor, fidelity) of the spec exist."""
     from .. import predictors as P
 
+    resolved = resolve_all(spec) if resolved is None else resolved
     y = _target(spec, bench)
     pool = np.flatnonzero(np.isfinite(y))
-    for cell in {(c.predictor, c.fidelity) for c in plan(spec)}:
-        pool = np.intersect1d(pool, P.measured_ids(bench, _inputs(spec, *cell)))
+    for inputs in {cell_inputs(spec, resolved[c.predictor], c.fidelity) for c in plan(spec, resolved)}:
+        pool = np.intersect1d(pool, P.measured_ids(bench, inputs))
     return pool
 
 
@@ -185,21 +187,25 @@ def cell_random_state(cell: Cell) -> int:
     return int(seq.generate_state(1, dtype=np.uint32)[0])
 
 
-def run_cell(spec: ExperimentSpec, cell: Cell, data_root: str | None, pool: np.ndarray) -> dict[str, Any]:
-    """Fit and score one cell; returns the journal entry. Picklable (the spec is a frozen
-    dataclass), so any backend can run it."""
+def run_cell(spec: ExperimentSpec, cell: Cell, data_root: str | None, pool: np.ndarray,
+             predictor: Predictor | None = None) -> dict[str, Any]:
+    """Fit and score one cell; returns the journal entry. Picklable (the spec and the resolved
+    ``predictor`` are frozen dataclasses), so any backend can run it; the worker only imports
+    the predictor's factory."""
     import warnings
 
     from .. import predictors as P
 
+    if predictor is None:
+        predictor = resolve_all(spec)[cell.predictor]
     bench = _bench(spec, data_root)
     y = _target(spec, bench)
     train, test = split(spec, pool, cell.seed, cell.train_size)
-    inputs = _inputs(spec, cell.predictor, cell.fidelity)
+    inputs = cell_inputs(spec, predictor, cell.fidelity)
     X_train = P.build_features(bench, inputs, train, train=True)
     X_test = P.build_features(bench, inputs, test, train=False)
     params = spec.params.get(cell.predictor, {})
-    model = P.make(cell.predictor, bench, inputs=inputs, **params)
+    model = predictor.make(bench, inputs=inputs, **params)
     if "random_state" in model.get_params() and "random_state" not in params:
         model.set_params(random_state=cell_random_state(cell))
     try:
@@ -216,7 +222,7 @@ def run_cell(spec: ExperimentSpec, cell: Cell, data_root: str | None, pool: np.n
         raise CellFailed(f"cell {cell.key}: {type(err).__name__}: {err}") from err
     values = score_cell(spec, y[test], pred)
     return {"key": cell.key, "n_train": int(len(train)), "n_test": int(len(test)), "values": values,
-            "fit_seconds": t1 - t0, "predict_seconds": t2 - t1, "pred": pred.tolist()}
+            "fit_seconds": t1 - t0, "predict_seconds": t2 - t1, "pred": pred.tolist(), "pool": pool_fingerprint(pool)}
 
 
 # -- the run ---------------------------------------------------------------------------------------------
@@ -231,31 +237,107 @@ def run(
     progress: bool | None = None,
     limit: int | None = None,
 ) -> RunResult:
-    """Run (or resume) ``spec``; returns where the results are.
+    """Run, resume or extend ``spec``; returns where the results are.
 
     ``backend``: ``"local"`` (joblib processes, ``jobs`` of them; 1 = in this process),
     ``"dask"`` (an existing scheduler at ``address``) or ``"ray"`` (a cluster at ``address``,
     or a local instance when None). ``limit`` stops after that many new cells (records
     are then not written; re-running finishes the grid).
+
+    The whole spec is checked first (predictors, parameters, extras, inputs, splits), then merged
+    with what ``results_root/<name>/`` already holds (:func:`suite.experiment.additive.merge`);
+    nothing is written when that grid is finished already.
     """
+    from ..atomic import exclusive_lock
+
     root = None if data_root is None else str(data_root)
     bench = _bench(spec, root)
-    cells = plan(spec)
-    pool = eligible_pool(spec, bench)
-    for n in spec.train_sizes:  # fail before running anything if a split is impossible
-        split(spec, pool, spec.seeds[0], n)
+    resolved = resolve_all(spec)
+    validate(spec, bench, resolved)
+    requested = len(plan(spec, resolved))
     directory = Path(results_root) / spec.name
-    bar = _progress(len(cells), spec.name, progress)
-    try:
-        done = execute_resumable(directory, to_toml(spec.as_toml_dict()), JOURNAL,
-                                 [(c.key, (spec, c, root, pool)) for c in cells], run_cell, backend=backend,
-                                 jobs=jobs, address=address, limit=limit, on_result=lambda _: bar.update(1),
-                                 required=("n_train", "n_test", "values", "fit_seconds", "predict_seconds"))
-    finally:
-        bar.close()
-    if done.complete:
-        _write_outputs(directory, spec, cells, done.done, bench, pool, backend, jobs)
-    return RunResult(directory, KIND.name, len(cells), done.n_run, done.complete, unit="cells")
+    grid = _Grid.of(spec, resolved, bench, directory)
+    if grid.finished_already:
+        return RunResult(directory, KIND.name, len(grid.cells), 0, True, unit="cells", requested=requested, changed=False)
+    directory.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(directory / CONFIG, doing="running", error=NasSuiteError):
+        grid = _Grid.of(spec, resolved, bench, directory)  # again, now that no other run can change it
+        if grid.previous.from_records and grid.todo:
+            seed_journal(directory / JOURNAL, (grid.previous.finished or {}).values())
+        if grid.previous.spec != grid.union:
+            write_atomic(directory / CONFIG, to_toml(grid.union.as_toml_dict()))
+        bar = _progress(len(grid.todo), spec.name, progress)
+        try:
+            done = execute_resumable(directory, None, JOURNAL,
+                                     [(c.key, (grid.union, c, root, grid.pool, grid.resolved[c.predictor]))
+                                      for c in grid.cells], run_cell, backend=backend, jobs=jobs, address=address,
+                                     limit=limit, on_result=lambda _: bar.update(1),
+                                     required=("n_train", "n_test", "values", "fit_seconds", "predict_seconds"))
+        finally:
+            bar.close()
+        if done.complete:
+            _write_outputs(directory, grid.union, grid.cells, done.done, bench, grid.pool, backend, jobs, grid.resolved)
+    return RunResult(directory, KIND.name, len(grid.cells), done.n_run, done.complete, unit="cells",
+                     requested=requested)
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """The grid a run directory will hold: ``spec`` merged with its finished cells, checked."""
+
+    union: ExperimentSpec
+    resolved: dict[str, Any]
+    pool: np.ndarray
+    cells: list[Cell]
+    previous: Previous
+    todo: list[Cell]
+    finished_already: bool
+
+    @classmethod
+    def of(cls, spec: ExperimentSpec, resolved: dict[str, Predictor], bench: Benchmark, directory: Path) -> _Grid:
+        """Read ``directory`` (without writing), merge, and check the merged grid like ``spec``."""
+        previous = read_previous(directory, JOURNAL, RECORDS)
+        union = merge(previous, spec, directory, bench.meta.get("files"))
+        if union is not spec:
+            extra = resolve_all(union, [p for p in union.predictors if p not in resolved])
+            resolved = {p: resolved.get(p) or extra[p] for p in union.predictors}
+            if extra:  # predictors of earlier specs: still importable, inputs still there
+                validate(replace(union, predictors=tuple(extra)), bench, extra)
+        pool = eligible_pool(union, bench, resolved)
+        for n in union.train_sizes:  # fail before running anything if a split is impossible
+            split(union, pool, union.seeds[0], n)
+        cells = plan(union, resolved)
+        finished = dict(previous.finished or {})
+        _check_same_pool(previous, union, bench, pool, directory)
+        if previous.from_records:
+            names = record_metrics(union)
+            damaged = [k for k, e in finished.items() if any(m not in e["values"] for m in names)]
+            if damaged:
+                raise NasSuiteError(f"{directory}/{RECORDS} lacks metrics of cell {damaged[0]}; re-run the config "
+                                    f"under another name to rewrite it")
+        todo = [c for c in cells if c.key not in finished]
+        done_before = not todo and previous.spec == union and all((directory / f).is_file() for f in (RECORDS, META))
+        return cls(union, resolved, pool, cells, previous, todo, done_before)
+
+
+def _check_same_pool(previous: Previous, union: ExperimentSpec, bench: Benchmark, pool: np.ndarray,
+                     directory: Path) -> None:
+    """Refuse a grid whose splits would be drawn from other architectures than its finished cells'."""
+    old = previous.spec
+    entries = [e for k, e in (previous.finished or {}).items() if old is not None and k.rsplit("|", 3)[0] in old.predictors]
+    if old is None or not entries:
+        return
+    prints = {e.get("pool") for e in entries}
+    if None not in prints:
+        same = prints == {pool_fingerprint(pool)}
+        old_n = int(next(iter(prints)).partition(":")[0]) if len(prints) == 1 else -1
+    elif (old.predictors, old.definitions, old.fidelity) == (union.predictors, union.definitions, union.fidelity):
+        return  # the same predictors read the same inputs: the same pool
+    else:
+        old_pool = eligible_pool(old, bench)
+        same, old_n = bool(np.array_equal(old_pool, pool)), len(old_pool)
+    if not same:
+        raise InvalidSpec(pool_change(old, union, old_n, len(pool), len(entries), directory))
 
 
 def _progress(total: int, name: str, enabled: bool | None) -> Any:
@@ -269,7 +351,8 @@ def _progress(total: int, name: str, enabled: bool | None) -> Any:
 
 
 def _write_outputs(directory: Path, spec: ExperimentSpec, cells: list[Cell], done: dict[str, dict[str, Any]],
-                   bench: Benchmark, pool: np.ndarray, backend: str, jobs: int) -> None:
+                   bench: Benchmark, pool: np.ndarray, backend: str, jobs: int,
+                   resolved: dict[str, Predictor]) -> None:
     target = spec.target_metric + ("" if spec.target_epoch is None else f"@{spec.target_epoch}")
     rows, timing = [], []
     for c in cells:
@@ -284,36 +367,46 @@ def _write_outputs(directory: Path, spec: ExperimentSpec, cells: list[Cell], don
     for name, frame in ((PREDICTIONS, _predictions(spec, cells, done, bench, pool)), (RECORDS, records), (TIMINGS, timings)):
         with atomic_output(directory / name) as tmp:
             frame.to_parquet(tmp, index=False)
-    write_atomic(directory / META, json.dumps(_meta(spec, bench, len(cells), backend, jobs), indent=2) + "\n")
+    write_atomic(directory / META, json.dumps(_meta(spec, bench, len(cells), backend, jobs, resolved), indent=2) + "\n")
 
 
 def _predictions(spec: ExperimentSpec, cells: list[Cell], done: dict[str, dict[str, Any]], bench: Benchmark,
                  pool: np.ndarray) -> pd.DataFrame:
-    """Long table of every test prediction; test ids are re-derived from the (deterministic) split."""
+    """Long table of every test prediction; test ids are re-derived from the (deterministic) split.
+
+    Cells without predictions (read back from a run committed without them) have no rows."""
     y = _target(spec, bench)
     parts = []
     for c in cells:
+        if "pred" not in done[c.key]:
+            continue
         _, test = split(spec, pool, c.seed, c.train_size)
-        pred = np.asarray(done[c.key].get("pred", [np.nan] * len(test)), dtype=np.float64)
+        pred = np.asarray(done[c.key]["pred"], dtype=np.float64)
         parts.append(pd.DataFrame({"predictor": c.predictor, "fidelity": c.fidelity, "train_size": c.train_size,
                                    "seed": c.seed, "id": test.astype(np.int64), "y_true": y[test], "y_pred": pred}))
+    if not parts:
+        return pd.DataFrame({"predictor": pd.Series(dtype=object), **{c: pd.Series(dtype=np.int64) for c in (
+            "fidelity", "train_size", "seed", "id")}, "y_true": pd.Series(dtype=np.float64),
+            "y_pred": pd.Series(dtype=np.float64)})
     return pd.concat(parts, ignore_index=True)
 
 
-def _curve_length(spec: ExperimentSpec, bench: Benchmark) -> int | None:
+def _curve_length(spec: ExperimentSpec, bench: Benchmark, resolved: dict[str, Predictor]) -> int | None:
     """Epochs of the target's longest schedule when a predictor reads curves (the report's x axis).
 
     The longest observed prefix is not it (``baker-lc`` observes at most 150 of 200 epochs).
     """
-    if not any(_reads_curves(name) for name in spec.predictors):
+    if not any(resolved[name].inputs.curve_epochs > 0 for name in spec.predictors):
         return None
     schedules = [int(s) for s in bench.schedules(spec.target_metric) if s]
     return max(schedules) if schedules else None
 
 
-def _meta(spec: ExperimentSpec, bench: Benchmark, n_cells: int, backend: str, jobs: int) -> dict[str, Any]:
-    return {"name": spec.name, "kind": KIND.name, "cells": n_cells, "curve_length": _curve_length(spec, bench),
-            "backend": backend, "jobs": jobs, **provenance(bench)}
+def _meta(spec: ExperimentSpec, bench: Benchmark, n_cells: int, backend: str, jobs: int,
+          resolved: dict[str, Predictor]) -> dict[str, Any]:
+    return {"name": spec.name, "kind": KIND.name, "cells": n_cells,
+            "curve_length": _curve_length(spec, bench, resolved), "backend": backend, "jobs": jobs,
+            **provenance(bench), "predictors": {name: resolved[name].provenance() for name in spec.predictors}}
 
 
 KIND = FunctionKind(

@@ -22,6 +22,16 @@ Example::
 
     [params.xgb]        # keyword parameters of one predictor
     n_estimators = 200
+
+A predictor is a registered name, an import path ``"module:Class"`` of any scikit-learn-style
+regressor (or a factory returning one), an installed plugin's name (entry-point group
+``nas_suite.predictors``), or an inline table that gives one of those a label, parameters and
+inputs (:mod:`suite.predictors.plugins`)::
+
+    predictors = ["ridge", { name = "knn", factory = "knn_pred:KNNPredictor", params = { k = 10 },
+                             inputs = { encoding = "path" } }]
+
+``[params.<label>]`` (or ``--set params.<label>.<key>=...``) overrides the inline ``params``.
 """
 
 from __future__ import annotations
@@ -66,7 +76,8 @@ class ExperimentSpec:
     Attributes:
         name: run name; results go to ``results/<name>/``.
         benchmark, dataset: what :func:`suite.load` opens.
-        predictors: registered predictor names (``suite.predictors.available()``).
+        predictors: predictor labels: registered names (``suite.predictors.available()``), import
+            paths ``"module:attr"``, plugin names, or the ``name`` of an inline table.
         train_sizes: numbers of training architectures.
         test_size: test architectures per seed (drawn first, then train from the rest, so every
             predictor and train size of one seed is scored on the same test set), or None for
@@ -79,7 +90,9 @@ class ExperimentSpec:
             %). When set, every cell also records ``n_diverged`` (test architectures whose
             target is below it) and each metric ``m`` again as ``m_trained`` over the other test
             architectures, so a few diverged cells cannot carry a score. None: neither.
-        params: per-predictor keyword overrides.
+        params: per-predictor keyword overrides, by label (inline ``params`` merged in).
+        definitions: label -> ``{"factory": ..., "inputs": {...}}`` of the predictors given as
+            inline tables (what the label stands for; ``inputs`` only when the table has it).
         fidelity: observed learning-curve lengths (epochs) for predictors that read curves;
             empty = their registry default. Other predictors ignore it (one cell, fidelity 0).
         selection_train, selection_test: how architectures are chosen (``"random"``: uniform
@@ -103,6 +116,7 @@ class ExperimentSpec:
     target_seed: str | int = "mean"
     target_diverged_below: float | None = None
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    definitions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     fidelity: tuple[int, ...] = ()
     selection_train: str = "random"
     selection_test: str = "random"
@@ -112,7 +126,8 @@ class ExperimentSpec:
         """The resolved spec in the TOML layout :func:`parse_spec` reads (None values omitted)."""
         d = asdict(self)
         out: dict[str, Any] = {k: d[k] for k in ("name", "description", "benchmark", "dataset")}
-        out["predictors"] = list(self.predictors)
+        out["predictors"] = [{"name": p, **self.definitions[p]} if p in self.definitions else p
+                             for p in self.predictors]
         out["train_sizes"] = list(self.train_sizes)
         out["test_size"] = "rest" if self.test_size is None else self.test_size  # None is not TOML
         out["seeds"] = list(self.seeds)
@@ -155,7 +170,7 @@ def _parse_value(text: str, key: str) -> Any:
     if text.startswith("[") and text.endswith("]"):
         items = [t.strip() for t in text[1:-1].split(",") if t.strip()]
         return [_parse_value(t, key) for t in items]
-    if re.fullmatch(r"[A-Za-z0-9_.@%+-]+", text):
+    if re.fullmatch(r"[A-Za-z0-9_.@%+:-]+", text):  # ':' for import paths (module:Class)
         return text
     raise InvalidSpec(f"override {key}={text!r}: not a TOML value")
 
@@ -167,8 +182,7 @@ def parse_spec(raw: Mapping[str, Any], source: str = "spec") -> ExperimentSpec:
     if not _NAME.fullmatch(name):
         raise InvalidSpec(f"{source}: name {name!r} must be letters, digits, '_', '.', '-' (it names results/<name>/)")
     benchmark, dataset = benchmark_of(raw, source)
-    predictors = _names(raw, "predictors", source)
-    _check_predictors(predictors, source)
+    predictors, definitions, inline_params = _predictor_entries(raw.get("predictors"), source)
     train_sizes = tuple(_positive_ints(raw.get("train_sizes"), "train_sizes", source))
     test_size = raw.get("test_size", 200)
     if test_size in ("rest", "all"):
@@ -205,6 +219,7 @@ def parse_spec(raw: Mapping[str, Any], source: str = "spec") -> ExperimentSpec:
     stray = sorted(set(params) - set(predictors))
     if stray:
         raise InvalidSpec(f"{source}: params.{stray[0]} is given but {stray[0]!r} is not in predictors {list(predictors)}")
+    params = {k: {**inline_params.get(k, {}), **params.get(k, {})} for k in [*params, *(k for k in inline_params if k not in params)]}
     fidelity = tuple(_positive_ints(raw.get("fidelity", []), "fidelity", source, allow_empty=True))
     selection = raw.get("selection", {})
     if not isinstance(selection, Mapping):
@@ -220,7 +235,8 @@ def parse_spec(raw: Mapping[str, Any], source: str = "spec") -> ExperimentSpec:
         name=name, benchmark=benchmark, dataset=dataset, predictors=tuple(predictors), train_sizes=train_sizes,
         test_size=test_size, seeds=seeds, metrics=metrics, target_metric=t_metric, target_epoch=t_epoch,
         target_schedule=t_schedule, target_seed=t_seed, target_diverged_below=t_diverged,
-        params={k: dict(v) for k, v in params.items()}, fidelity=fidelity, description=description,
+        params={k: dict(v) for k, v in params.items()}, definitions=definitions, fidelity=fidelity,
+        description=description,
     )
 
 
@@ -365,12 +381,75 @@ def _names(raw: Mapping[str, Any], key: str, source: str, required: bool = True)
     return list(value)
 
 
-def _check_predictors(names: list[str], source: str) -> None:
-    from .. import predictors as P
+_PREDICTOR_TABLE = {"name", "factory", "params", "inputs"}
 
-    unknown = [n for n in names if n not in P.available()]
+
+def _predictor_entries(value: Any, source: str) -> tuple[list[str], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """``predictors`` -> (labels, definitions of the inline tables, their inline params).
+
+    Names are checked to exist (registered, an import path, or an installed plugin) without
+    importing anything; a plugin or import path is imported when a run resolves it.
+    """
+    from ..errors import InvalidArgument
+    from ..predictors import plugins  # the module (suite.predictors.plugins)
+    from ..predictors.inputs import Inputs
+
+    if value is None:
+        raise InvalidSpec(f"{source}: missing required key 'predictors'")
+    if isinstance(value, (str, Mapping)):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise InvalidSpec(f"{source}: predictors must be a non-empty list of names or tables, got {value!r}")
+    labels: list[str] = []
+    definitions: dict[str, dict[str, Any]] = {}
+    inline_params: dict[str, dict[str, Any]] = {}
+    unknown: list[str] = []
+    for item in value:
+        if isinstance(item, str):
+            labels.append(item)
+            if not plugins.known(item):
+                unknown.append(item)
+            continue
+        if not isinstance(item, Mapping):
+            raise InvalidSpec(f"{source}: predictors must be a list of names or tables, got {item!r}")
+        check_keys(item, _PREDICTOR_TABLE, source, "predictors.")
+        factory = item.get("factory")
+        if not isinstance(factory, str):
+            raise InvalidSpec(f"{source}: a predictor table needs factory = \"module:Class\" (or a registered or "
+                              f"plugin name), got {item!r}")
+        label = item.get("name", factory)
+        if not isinstance(label, str) or not (label == factory or _NAME.fullmatch(label)):
+            raise InvalidSpec(f"{source}: predictors: name {label!r} must be letters, digits, '_', '.', '-' "
+                              f"(it names the predictor in tables and file names)")
+        labels.append(label)
+        if not plugins.known(factory):
+            unknown.append(factory)
+        definition: dict[str, Any] = {"factory": factory}
+        inputs = item.get("inputs")
+        if inputs is not None:
+            if not isinstance(inputs, Mapping):
+                raise InvalidSpec(f"{source}: predictors.{label}.inputs must be a table (inputs = {{ encoding = \"path\" }})")
+            try:
+                plugins.inputs_from(inputs, Inputs())
+            except InvalidArgument as err:
+                raise InvalidSpec(f"{source}: predictors.{label}.inputs: {err}") from None
+            definition["inputs"] = {k: list(v) if isinstance(v, (list, tuple)) else v for k, v in inputs.items()}
+        definitions[label] = definition
+        params = item.get("params", {})
+        if not isinstance(params, Mapping):
+            raise InvalidSpec(f"{source}: predictors.{label}.params must be a table (params = {{ k = 10 }})")
+        if params:
+            inline_params[label] = dict(params)
     if unknown:
-        raise InvalidSpec(f"{source}: predictors: unknown {unknown}; registered: {', '.join(P.available())}")
+        from ..predictors import available
+
+        raise InvalidSpec(f"{source}: predictors: unknown {unknown}; registered: {', '.join(available())}; or an import "
+                          f"path 'module:Class', or a plugin ({plugins.ENTRY_POINT_GROUP}: "
+                          f"{', '.join(sorted(plugins.installed_plugins())) or 'none installed'})")
+    duplicates = sorted({x for x in labels if labels.count(x) > 1})
+    if duplicates:
+        raise InvalidSpec(f"{source}: predictors has duplicates: {duplicates} (give tables distinct names)")
+    return labels, definitions, inline_params
 
 
 def _ints(value: Any, key: str, source: str, minimum: int) -> list[int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ..data.registry import BENCHMARKS, benchmarks_with_networks
+from ..data.registry import BENCHMARKS, benchmark_spec, benchmarks_with_networks
 from ..errors import UnknownBenchmark
 
 #: Classes of each dataset's classifier head (NB-201 trains one network per dataset).
@@ -30,6 +30,11 @@ def build(benchmark: str, arch: Any, *, dataset: str = "cifar10", num_classes: i
     Initialisation uses torch's default initialisers on torch's global generator: seed it around
     the call (``torch.random.fork_rng`` + ``torch.manual_seed``) for reproducible weights.
     """
+    if benchmark not in benchmarks_with_networks():
+        try:  # another spelling of a benchmark (nas-bench-201, nats-tss, ...)
+            benchmark = benchmark_spec(benchmark).name
+        except UnknownBenchmark:
+            pass
     if benchmark not in benchmarks_with_networks():
         raise UnknownBenchmark(f"no cell network for benchmark {benchmark!r}; networks exist for {', '.join(available())}")
     if num_classes is None:

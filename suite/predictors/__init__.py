@@ -5,42 +5,29 @@
     ['ols', 'ridge', 'rf']
     >>> model = P.make("rf", n_estimators=100, random_state=0)
 
-Any scikit-learn regressor (``fit``/``predict``) plugs into the suite without registration;
-the registry only adds defaults (which inputs to feed it) and citations. See
-:mod:`suite.predictors.registry` for the list and :mod:`suite.predictors.inputs` for inputs.
+Any scikit-learn regressor (``fit``/``predict``) plugs into the suite without registration:
+experiments take an import path (``"mypkg.module:MyRegressor"``) or the name of an installed
+plugin (entry-point group ``nas_suite.predictors``) wherever they take a registered name
+(:mod:`suite.predictors.plugins`). The registry only adds defaults (which inputs to feed it) and
+citations. See :mod:`suite.predictors.registry` for the list and :mod:`suite.predictors.inputs`
+for inputs.
 """
 
 from __future__ import annotations
 
 import importlib
-import inspect
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NasSuiteError
 from .inputs import Inputs, build_features, measured_ids, proxy_metric
+from .plugins import ENTRY_POINT_GROUP, Predictor, installed_plugins, known, resolve, space_params
 from .registry import PREDICTORS, PredictorSpec
 
 if TYPE_CHECKING:
     from ..data.benchmark import Benchmark
 
-__all__ = ["available", "spec", "make", "Inputs", "PredictorSpec", "build_features", "measured_ids", "proxy_metric"]
-
-
-def _space_params(inputs: Inputs, factory: Any, bench: Benchmark | None) -> dict[str, Any]:
-    """Parameters implied by the benchmark and the inputs (only those the factory accepts)."""
-    if bench is None:
-        return {}
-    accepted = inspect.signature(factory).parameters
-    out: dict[str, Any] = {}
-    if inputs.encoding == "graph" and "n_nodes" in accepted:
-        from ..encodings import graph_shape
-
-        out["n_nodes"] = graph_shape(bench.name)[0]
-    if inputs.curve_mode == "srm" and inputs.curve_epochs and "n_epochs" in accepted:
-        out["n_epochs"] = build_features(bench, inputs.with_(arch_features=False), [0]).shape[1]
-    return out
-
-
+__all__ = ["available", "spec", "make", "resolve", "installed_plugins", "Inputs", "Predictor", "PredictorSpec",
+           "ENTRY_POINT_GROUP", "build_features", "measured_ids", "proxy_metric"]
 
 
 def available(family: str | None = None) -> list[str]:
@@ -49,7 +36,11 @@ def available(family: str | None = None) -> list[str]:
 
 
 def spec(name: str) -> PredictorSpec:
-    """The registry entry of ``name`` (one-line error listing the names if unknown)."""
+    """The registry entry of ``name`` (one-line error listing the names if unknown).
+
+    A deprecated name (:data:`~suite.predictors.registry.DEPRECATED`, e.g. ``nwot`` for ``naswot``)
+    still resolves, with a :class:`DeprecationWarning` naming the new one (the registry's own rule).
+    """
     try:
         return PREDICTORS[name]
     except KeyError:
@@ -63,11 +54,15 @@ def make(name: str, bench: Benchmark | None = None, *, inputs: Inputs | None = N
     ``graph`` encoding for graph predictors, the curve length for learning-curve models. For a
     proxy predictor the score is column 0 of ``X`` (as :func:`build_features` lays it out).
     ``inputs``: what the caller feeds it (default: the registry's), e.g. the curve of another metric.
+    A name that is not registered may be an import path ``"module:attr"`` or a plugin's name
+    (:func:`resolve`).
     """
+    if name not in PREDICTORS and known(name):
+        return resolve(name, benchmark=None if bench is None else bench.name).make(bench, inputs=inputs, **params)
     entry = spec(name)
     module, attr = entry.factory.split(":")
     factory = getattr(importlib.import_module(f"{__name__}.{module}"), attr)
-    merged = {**entry.params, **_space_params(entry.inputs if inputs is None else inputs, factory, bench), **params}
+    merged = {**entry.params, **space_params(entry.inputs if inputs is None else inputs, factory, bench), **params}
     try:
         return factory(**merged)
     except TypeError as err:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Mapping
 from ..registry import Entry, Registry
 from .inputs import Inputs
 
-__all__ = ["PredictorSpec", "PREDICTORS", "ZC_PROXIES"]
+__all__ = ["PredictorSpec", "PREDICTORS", "ZC_PROXIES", "NBSZ_KEYS", "DEPRECATED"]
 
 
 @dataclass(frozen=True)
@@ -56,11 +56,16 @@ ZC_PROXIES: dict[str, str] = {
     "fisher": "Turner et al., ICLR 2020; as a NAS proxy Abdelfattah et al., ICLR 2021",
     "grad_norm": "Abdelfattah et al., ICLR 2021",
     "jacov": "Mellor et al., arXiv:2006.04647v1 (Jacobian covariance)",
-    "nwot": "Mellor et al., ICML 2021 (NASWOT: log|K_H| of the ReLU activation-pattern kernel)",
+    "naswot": "Mellor et al., ICML 2021 (NASWOT: log|K_H| of the ReLU activation-pattern kernel)",
     "epe_nas": "Lopes et al., ICANN 2021",
     "l2_norm": "Abdelfattah et al., ICLR 2021 (baseline)",
     "plain": "Abdelfattah et al., ICLR 2021 (baseline)",
 }
+
+#: our proxy name -> NAS-Bench-Suite-Zero's key where they differ (its column is ``zc_nbsz_<key>``)
+NBSZ_KEYS: dict[str, str] = {"naswot": "nwot"}
+#: old predictor name -> its name now; still accepted everywhere (configs too), with a DeprecationWarning
+DEPRECATED: dict[str, str] = {"nwot": "naswot"}
 
 _SPECS: list[PredictorSpec] = [
     PredictorSpec("ols", "linear", ENC, factory="linear:OLS", citation="ordinary least squares; " + BAKER17,
@@ -105,7 +110,7 @@ _SPECS: list[PredictorSpec] = [
     PredictorSpec("flops", "baseline", Inputs(encoding=None, proxies=("flops",)), factory="proxy:ProxyScore",
                   citation="FLOPs; " + SUITE_ZERO, summary="rank by FLOPs"),
     *[
-        PredictorSpec(name, "zero_cost", Inputs(encoding=None, proxies=(f"nbsz_{name}",)),
+        PredictorSpec(name, "zero_cost", Inputs(encoding=None, proxies=(f"nbsz_{NBSZ_KEYS.get(name, name)}",)),
                       factory="proxy:ProxyScore", citation=cite + "; scores: " + SUITE_ZERO,
                       summary=f"zero-cost proxy {name} (published NAS-Bench-Suite-Zero scores)")
         for name, cite in ZC_PROXIES.items()
@@ -119,3 +124,5 @@ _SPECS: list[PredictorSpec] = [
 
 #: name -> :class:`PredictorSpec`, in listing order
 PREDICTORS: Registry[PredictorSpec] = Registry("predictor", _SPECS)
+for _old, _new in DEPRECATED.items():
+    PREDICTORS.deprecate(_old, _new)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..atomic import write_atomic
 from .figures import save
+from .options import select_names
 
 __all__ = ["speedup_table", "write_early_stop_report"]
 
@@ -26,9 +27,10 @@ BOOTSTRAP_SEED = 0
 
 def write_early_stop_report(run_dir: Path, meta: Mapping[str, Any]) -> list[str]:
     """Every table and figure of a finished early-stopping run; returns paths."""
+    records = select_names(pd.read_parquet(run_dir / "records.parquet"), ["method"], "method")
     out_dir = run_dir / "report"
     out_dir.mkdir(exist_ok=True)
-    return _early_stop_report(run_dir, pd.read_parquet(run_dir / "records.parquet"), out_dir)
+    return _early_stop_report(run_dir, records, out_dir)
 
 
 def speedup_table(records: pd.DataFrame) -> pd.DataFrame:
@@ -101,7 +103,7 @@ def _early_stop_report(run_dir: Path, records: pd.DataFrame, out_dir: Path) -> l
         write_atomic(path, body)
         written.append(str(path))
     traj = pd.read_parquet(run_dir / "trajectories.parquet")
-    traj = traj[traj["incumbent_test"].notna()].rename(columns={"seed": "run", "method": "label", "incumbent_valid": "incumbent_true"})
+    traj = traj[traj["incumbent_test"].notna() & traj["method"].isin(set(records["method"]))].rename(columns={"seed": "run", "method": "label", "incumbent_valid": "incumbent_true"})
     curves = anytime(traj, ["label"], axis="cost")
     written += save(anytime_curves(curves, "incumbent_test", "cost"), out_dir / "anytime_test_vs_cost")
     return written

@@ -10,7 +10,9 @@ import pandas as pd
 from ..atomic import write_atomic
 from ..errors import NasSuiteError
 from .compare import mean_ranks, pairwise_wilcoxon
+from ..errors import InvalidArgument
 from .figures import correlation_vs_train_size, metric_vs_fidelity, predicted_vs_true, save
+from .options import current, select_names
 from .tables import summarise, to_latex, to_markdown
 
 __all__ = ["RANK_METRICS", "write_predictor_report"]
@@ -26,19 +28,31 @@ def write_predictor_report(run_dir: Path, meta: Mapping[str, Any]) -> list[str]:
     fidelity axis; without it the figure counts epochs. A run with ``[target] diverged_below``
     also gets ``summary_<m>_trained.*`` (the metric over the test cells that trained) and
     ``summary_n_diverged.*`` (diverged test cells per seed).
+
+    Report options (:mod:`suite.report.options`): ``names`` keeps those predictors (records,
+    tests and scatter plots), ``metrics`` those recorded metrics (the first listed is tested).
     """
     records_path = run_dir / "records.parquet"
     if not records_path.exists():
         raise NasSuiteError(f"{run_dir} has no records.parquet: the run is unfinished or this is not a run directory "
                             f"(re-run `nas-suite run` with its config.toml to complete it)")
-    records = pd.read_parquet(records_path)
-    out_dir = run_dir / "report"
-    out_dir.mkdir(exist_ok=True)
-    written: list[str] = []
+    records = select_names(pd.read_parquet(records_path), ["predictor"], "predictor")
     recorded = set(records["metric"])
     metrics = [m for m in RANK_METRICS if m in recorded]
     # runs with [target] diverged_below: the same tables over the test cells that trained
     metrics += [f"{m}_trained" for m in RANK_METRICS if f"{m}_trained" in recorded]
+    chosen = current().metrics
+    if chosen is not None:
+        available = metrics + (["n_diverged"] if "n_diverged" in recorded else [])
+        unknown = [m for m in chosen if m not in available]
+        if unknown:
+            raise InvalidArgument(f"this run has no metric {', '.join(map(repr, unknown))} to report; "
+                                  f"it has: {', '.join(available)}")
+        metrics = [m for m in chosen if m != "n_diverged"]
+        recorded = set(chosen)
+    out_dir = run_dir / "report"
+    out_dir.mkdir(exist_ok=True)
+    written: list[str] = []
     for metric in metrics:
         summary = summarise(records, metric)
         stem = metric.replace("@", "_at_").replace("%", "pct")
@@ -53,13 +67,13 @@ def write_predictor_report(run_dir: Path, meta: Mapping[str, Any]) -> list[str]:
             written += save(metric_vs_fidelity(summary, metric, meta.get("curve_length")), out_dir / f"{stem}_vs_fidelity")
     if "n_diverged" in recorded:
         summary = summarise(records, "n_diverged")
-        for ext, text in ((".md", to_markdown(summary, "n_diverged")), (".csv", summary.to_csv(index=False))):
+        for ext, text in ((".md", to_markdown(summary, "n_diverged", mark=False)), (".csv", summary.to_csv(index=False))):
             path = out_dir / f"summary_n_diverged{ext}"
             write_atomic(path, text)
             written.append(str(path))
     predictions_path = run_dir / "predictions.parquet"
     if predictions_path.exists():
-        written += _scatter(pd.read_parquet(predictions_path), out_dir)
+        written += _scatter(select_names(pd.read_parquet(predictions_path), ["predictor"], "predictor"), out_dir)
     if records["predictor"].nunique() >= 2 and metrics:
         metric = metrics[0]
         tests = pairwise_wilcoxon(records, metric)  # warns (TooFewPairs) when no pair can reach alpha

@@ -8,18 +8,23 @@ from typing import Any, Mapping
 import pandas as pd
 
 from ..atomic import write_atomic
-from .figures import save
+from .figures import new_axes_row, save
+from .options import current, select_names
 
 __all__ = ["write_proxy_report"]
 
 
 def write_proxy_report(run_dir: Path, meta: Mapping[str, Any]) -> list[str]:
     """Zero-cost proxy runs: correlation and NASWOT-search tables next to the paper, score figure."""
-    from .proxy_tables import SEARCH_NOISE_NOTE, SOURCE, correlation_markdown, score_scatter, search_markdown
+    import matplotlib
+
+    from .proxy_figures import score_scatter
+    from .proxy_tables import SEARCH_NOISE_NOTE, SOURCE, correlation_markdown, search_markdown
 
     out_dir = run_dir / "report"
     out_dir.mkdir(exist_ok=True)
-    corr = pd.read_csv(run_dir / "correlation.csv")
+    corr = select_names(pd.read_csv(run_dir / "correlation.csv"), ["proxy"], "proxy")
+    names = current().names
     notes = []
     for dataset, m in meta.get("datasets", {}).items():
         images = m.get("images", {})
@@ -40,7 +45,7 @@ def write_proxy_report(run_dir: Path, meta: Mapping[str, Any]) -> list[str]:
                  f"{SEARCH_NOISE_NOTE}", "",
                  search_markdown(search)]
     for dataset, m in meta.get("datasets", {}).items():
-        rows = [r for r in m.get("comparison_with_published", []) if r.get("n")]
+        rows = [r for r in m.get("comparison_with_published", []) if r.get("n") and (names is None or r.get("proxy") in names)]
         if rows:
             text += [f"## Ours vs NAS-Bench-Suite-Zero's published scores ({dataset})", "",
                      "Same cells; different minibatches and initialisations, so only ranks are comparable.", "",
@@ -56,8 +61,12 @@ def write_proxy_report(run_dir: Path, meta: Mapping[str, Any]) -> list[str]:
     write_atomic(path, "\n".join(text))
     written = [str(path)]
     scores = pd.read_parquet(run_dir / "scores.parquet")
+    datasets = list(dict.fromkeys(scores["dataset"]))
     for proxy in corr["proxy"].unique():
         sub = corr[(corr["proxy"] == proxy) & (corr["target"] == "valid_acc")]
         taus = dict(zip(sub["dataset"], sub["kendall"]))
-        written += save(score_scatter(scores, proxy, "valid_acc", taus), out_dir / f"{proxy}_vs_valid_acc")
+        axes = new_axes_row(len(datasets), height=matplotlib.rcParams["figure.figsize"][1] * 1.2)
+        for ax, dataset in zip(axes, datasets):
+            score_scatter(scores, proxy, "valid_acc", taus, dataset=dataset, ax=ax)
+        written += save(axes[0].figure, out_dir / f"{proxy}_vs_valid_acc")
     return written

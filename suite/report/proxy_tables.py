@@ -1,4 +1,4 @@
-"""Tables and figures of a ``kind = "proxies"`` run, next to the numbers NASWOT published.
+"""Tables of a ``kind = "proxies"`` run, next to the numbers NASWOT published (figure: :mod:`.proxy_figures`).
 
 Published values: Mellor, Turner, Storkey & Crowley, "Neural Architecture Search without
 Training", ICML 2021 (PMLR 139), Figure 3 (Kendall τ of the score with the trained accuracy of
@@ -10,9 +10,6 @@ datasets; mean ± std over 500 runs; 200-epoch accuracies averaged over seeds: C
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
 import pandas as pd
 
 SOURCE = "Mellor et al., ICML 2021: Figure 3 (tau), Table 2(a) (search)"
@@ -69,25 +66,3 @@ def search_markdown(search: pd.DataFrame) -> str:
                      f"{'yes' if abs(diff) <= pub[1] else 'no'} |")
     return "\n".join(lines) + "\n"
 
-
-def score_scatter(scores: pd.DataFrame, proxy: str, target: str, taus: dict[str, float]) -> Any:
-    """Score vs trained accuracy, one panel per dataset (as the paper's Figure 3); returns the figure."""
-    import matplotlib.pyplot as plt
-
-    datasets = list(dict.fromkeys(scores["dataset"]))
-    fig, axes = plt.subplots(1, len(datasets), figsize=(4.2 * len(datasets), 3.6), squeeze=False)
-    for ax, dataset in zip(axes[0], datasets):
-        part = scores[scores["dataset"] == dataset]
-        x, y = part[target].to_numpy(np.float64), part[proxy].to_numpy(np.float64)
-        ok = np.isfinite(x) & np.isfinite(y)
-        ax.scatter(x[ok], y[ok], s=3, alpha=0.35, color="#1f77b4", rasterized=True)
-        title = f"{dataset}: τ = {taus.get(dataset, float('nan')):.3f}"
-        if proxy == "naswot" and dataset in PUBLISHED_TAU and target == "valid_acc":
-            title += f" (paper {PUBLISHED_TAU[dataset]:.3f})"
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel(f"{target} (%)")
-        ax.set_ylabel(f"{proxy} score")
-        lo = np.nanpercentile(x[ok], 1) if ok.any() else 0
-        ax.set_xlim(left=lo)
-    fig.tight_layout()
-    return fig

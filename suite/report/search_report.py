@@ -9,16 +9,18 @@ import pandas as pd
 
 from ..atomic import write_atomic
 from .figures import save
+from .options import select_names
 
 __all__ = ["write_search_report"]
 
 
 def write_search_report(run_dir: Path, meta: Mapping[str, Any]) -> list[str]:
     """Every table and figure of a finished search run; returns paths."""
+    records = select_names(pd.read_parquet(run_dir / "records.parquet"), ["label", "method"], "method")
     out_dir = run_dir / "report"
     out_dir.mkdir(exist_ok=True)
     noise = meta.get("noise")
-    return _search_report(run_dir, pd.read_parquet(run_dir / "records.parquet"), out_dir,
+    return _search_report(run_dir, records, out_dir,
                           noise_label=noise.get("label") if isinstance(noise, Mapping) else None,
                           metrics=_objective_metrics(run_dir))
 
@@ -42,7 +44,8 @@ def _search_report(run_dir: Path, records: pd.DataFrame, out_dir: Path, *, noise
                    metrics: tuple[str, str] = ("test_acc", "valid_acc")) -> list[str]:
     """SEG and final-accuracy tables, queries-to-target bars, anytime curves, SEG vs subset size.
 
-    ``noise_label`` (from ``meta.json``): what each query observed, stated above the final table."""
+    ``noise_label`` (from ``meta.json``): what each query observed, stated above the final table.
+    ``records`` may be a subset of the run's methods (``--methods``): only their curves are drawn."""
     from ..search.efficiency import anytime
     from .search_figures import anytime_curves, queries_to_target_bars, seg_vs_subset_size
     from .search_tables import final_markdown, final_table, seg_markdown, seg_table
@@ -65,6 +68,7 @@ def _search_report(run_dir: Path, records: pd.DataFrame, out_dir: Path, *, noise
             written.append(str(path))
     written += save(queries_to_target_bars(seg), out_dir / "queries_to_target")
     traj = pd.read_parquet(run_dir / "trajectories.parquet")
+    traj = traj[traj["label"].isin(set(records["label"]))]
     best_test = float(records["best_test"].iloc[0])
     for axis in ("t", "cost") if (traj["cost"] != traj["t"]).any() else ("t",):
         curves = anytime(traj, ["label"], axis=axis, best_test=best_test)

@@ -33,7 +33,7 @@ A user's own optimiser plugs in by import path, in Python or in a search experim
     method = "ask-tell"
     params = { optimizer = "mypkg.opt:MyOptimizer", optimizer_params = { population = 20 } }
 
-See ``docs/search-your-optimiser.md`` for the recipe, :mod:`suite.search.optuna_search` and
+See ``docs/guides/your-optimiser.md`` for the recipe, :mod:`suite.search.optuna_search` and
 :mod:`suite.search.smac_search` for two library adapters.
 """
 

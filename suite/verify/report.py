@@ -63,7 +63,7 @@ def scatter(records: pd.DataFrame, ax: Any = None, title: str | None = None,
     """Re-trained vs table accuracy, one point per cell, with the identity line (dashed)."""
     from ..report.figures import PALETTE, new_axes
 
-    ax = ax if ax is not None else new_axes(3.0, 3.0)
+    ax = ax if ax is not None else new_axes(3.0, 3.0)  # square: the identity line at 45 degrees
     t = records["table_acc"].to_numpy(dtype=np.float64)
     r = records["retrained_acc"].to_numpy(dtype=np.float64)
     ax.scatter(t, r, s=14, color=PALETTE[0], alpha=0.85, linewidths=0, zorder=3)
@@ -76,13 +76,12 @@ def scatter(records: pd.DataFrame, ax: Any = None, title: str | None = None,
         ax.set_xlim(lo - pad, hi + pad)
         ax.set_ylim(lo - pad, hi + pad)
         ax.set_aspect("equal", adjustable="box")
-    ax.set_xlabel(xlabel, fontsize=8)
-    ax.set_ylabel(ylabel, fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     if title:
-        ax.set_title(title, fontsize=8)
-    ax.grid(True, linewidth=0.4, alpha=0.5)
-    ax.legend(frameon=False, fontsize=7, loc="upper left")
+        ax.set_title(title)
+    ax.grid(True)
+    ax.legend(loc="upper left")
     return ax
 
 
@@ -154,15 +153,17 @@ def summary_markdown(stats: dict[str, Any], meta: dict[str, Any], records: pd.Da
 def write_report(directory: Path, records: pd.DataFrame, meta: dict[str, Any], *, seed: int = 0) -> list[Path]:
     """Write ``stats.json``, ``scatter.png``/``.pdf`` and ``summary.md`` into ``directory``."""
     from ..experiment.files import write_atomic
-    from ..report.figures import save
+    from ..report.figures import offscreen, save
+    from ..report.style import paper_style
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     stats = verification_stats(records, seed=seed)
     write_atomic(directory / "stats.json", json.dumps(stats, indent=2, allow_nan=True) + "\n")
     rho = stats["spearman"]["estimate"]
-    ax = scatter(records, title=f"{meta['benchmark']} {meta['dataset']}, {meta['schedule']}-epoch table "
-                                f"(Spearman ρ {'= ' + format(rho, '.2f') if np.isfinite(rho) else 'undefined'})")
-    figures = [Path(p) for p in save(ax, directory / "scatter")]
+    with paper_style(), offscreen():  # bare Figure: the caller's matplotlib backend is left alone
+        ax = scatter(records, title=f"{meta['benchmark']} {meta['dataset']}, {meta['schedule']}-epoch table "
+                                    f"(Spearman ρ {'= ' + format(rho, '.2f') if np.isfinite(rho) else 'undefined'})")
+        figures = [Path(p) for p in save(ax, directory / "scatter", ("png", "pdf"))]
     write_atomic(directory / "summary.md", summary_markdown(stats, meta, records))
     return [directory / "stats.json", *figures, directory / "summary.md"]

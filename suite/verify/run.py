@@ -203,6 +203,7 @@ def run_verification(
     Resumable: cells already in the journal are not trained again.
     """
     from ..data.benchmark import load
+    from ..data.registry import benchmark_spec
     from ..experiment.files import atomic_output, portable_path, provenance, write_atomic
     from ..experiment.execution import Journal, pin_config
     from ..experiment.spec import to_toml
@@ -210,6 +211,7 @@ def run_verification(
     from .report import write_report
     from .select import stratified_cells
 
+    benchmark = benchmark_spec(benchmark).name  # any spelling: nas-bench-201 -> nb201
     protocol = protocol_for(benchmark, schedule)
     for label, value, low in (("n_archs", n_archs, 1), ("epochs", epochs, 1), ("n_train", n_train, 10),
                               ("n_eval", n_eval, 10)):
