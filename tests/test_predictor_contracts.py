@@ -178,3 +178,16 @@ def test_hybrid_keeps_the_inner_seed_unless_given_one(nb201):
     assert unseeded.estimator_.get_params()["random_state"] == 3
     seeded = P.make("hybrid", estimator=inner, random_state=11).fit(X, y)
     assert seeded.estimator_.get_params()["random_state"] == 11
+
+
+@pytest.mark.parametrize("name", _with_extra_marks(P.available()))
+def test_every_registered_predictor_passes_spec_validation(name, nb201):
+    """A predictor experiment validates every predictor's parameters before any cell runs; no
+    registered predictor may make that validation itself fail (it once did for ``bananas``)."""
+    from suite.experiment.grid_predictors import _estimators
+
+    if P.spec(name).extra:
+        needs_extra(P.spec(name).extra)
+    model = _make(name, nb201)
+    for estimator in _estimators(model):  # what validation checks: no error for the defaults
+        estimator._validate_params()

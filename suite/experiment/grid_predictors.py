@@ -119,7 +119,10 @@ def _estimators(model: Any) -> list[Any]:
 
     found = [model]
     if isinstance(model, WrappedRegressor):
-        found.append(model._build(200, 16))  # ValueError/TypeError: a bad parameter, reported by the caller
+        try:
+            found.append(model._build(200, 16))  # ValueError/TypeError: a bad parameter, reported by the caller
+        except NotImplementedError:  # a wrapper that builds its models in its own fit (e.g. an ensemble)
+            pass
     out = []
     for obj in found:
         nested = obj.get_params(deep=True).values() if callable(getattr(obj, "get_params", None)) else ()
