@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..atomic import write_atomic
 from .figures import save
-from .options import select_names
+from .options import require_output, select_names
 
 __all__ = ["speedup_table", "write_early_stop_report"]
 
@@ -102,7 +102,7 @@ def _early_stop_report(run_dir: Path, records: pd.DataFrame, out_dir: Path) -> l
     for path, body in ((out_dir / "speedup.md", "\n".join(lines) + "\n"), (out_dir / "speedup.csv", table.to_csv(index=False))):
         write_atomic(path, body)
         written.append(str(path))
-    traj = pd.read_parquet(run_dir / "trajectories.parquet")
+    traj = pd.read_parquet(require_output(run_dir, "trajectories.parquet"))
     traj = traj[traj["incumbent_test"].notna() & traj["method"].isin(set(records["method"]))].rename(columns={"seed": "run", "method": "label", "incumbent_valid": "incumbent_true"})
     curves = anytime(traj, ["label"], axis="cost")
     written += save(anytime_curves(curves, "incumbent_test", "cost"), out_dir / "anytime_test_vs_cost")

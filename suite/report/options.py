@@ -11,13 +11,14 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 import pandas as pd
 
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, NasSuiteError
 
-__all__ = ["FORMATS", "SUPPORTED", "ReportOptions", "check_supported", "current", "using", "select_names"]
+__all__ = ["FORMATS", "SUPPORTED", "ReportOptions", "check_supported", "current", "using", "select_names", "require_output"]
 
 #: figure file formats a report can write (``savefig`` infers the format from the suffix)
 FORMATS = ("png", "pdf", "svg")
@@ -104,3 +105,17 @@ def select_names(frame: pd.DataFrame, columns: Sequence[str], what: str,
     for c in present:
         keep |= frame[c].astype(str).isin(names)
     return frame[keep]
+
+
+def require_output(run_dir: Path, name: str) -> Path:
+    """``run_dir / name``, or a one-line error saying how to get it back.
+
+    A report redraws from a run's outputs; one that is missing (deleted, or a run directory
+    copied without it) is rebuilt by re-running the config, which replays its journal when the
+    journal is there and re-runs the experiment otherwise.
+    """
+    path = Path(run_dir) / name
+    if not path.is_file():
+        raise NasSuiteError(f"{run_dir}: no {name} to draw the report from; `nas-suite reproduce {Path(run_dir).name}` "
+                            f"rebuilds it (from runs.jsonl if present, else by re-running the experiment)")
+    return path

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..atomic import write_atomic
 from .figures import save
-from .options import select_names
+from .options import require_output, select_names
 
 __all__ = ["write_search_report"]
 
@@ -67,7 +67,7 @@ def _search_report(run_dir: Path, records: pd.DataFrame, out_dir: Path, *, noise
             write_atomic(path, body)
             written.append(str(path))
     written += save(queries_to_target_bars(seg), out_dir / "queries_to_target")
-    traj = pd.read_parquet(run_dir / "trajectories.parquet")
+    traj = pd.read_parquet(require_output(run_dir, "trajectories.parquet"))
     traj = traj[traj["label"].isin(set(records["label"]))]
     best_test = float(records["best_test"].iloc[0])
     for axis in ("t", "cost") if (traj["cost"] != traj["t"]).any() else ("t",):
