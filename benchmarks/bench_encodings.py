@@ -13,7 +13,10 @@ Each timing is the median of ``--repeats`` calls of :func:`suite.encodings.encod
 whole frame, each producing fresh arrays (the previous result is freed first). Prints a
 markdown table: encoding, rows, seconds, columns, MB of the result, budget, within budget.
 
-Usage: ``python benchmarks/bench_encodings.py [--repeats 3] [--rows 423624]``
+Writes every row (seconds, rows, columns, MB) to ``benchmarks/results/bench_encodings.json``
+(``--out``), with the machine it ran on (``bench_record.py``).
+
+Usage: ``python benchmarks/bench_encodings.py [--repeats 3] [--rows 423624] [--out PATH]``
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 import suite
+from bench_record import Recorder, add_out_argument  # beside this script: benchmarks/ is sys.path[0]
 from suite import encodings
 
 NB101_FULL = 423_624
@@ -71,7 +75,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rows", type=int, default=NB101_FULL, help="NB-101 rows (tiled)")
+    add_out_argument(parser, "bench_encodings")
     args = parser.parse_args()
+    rec = Recorder(__file__, vars(args))
+    results: dict[str, dict[str, dict[str, float]]] = {}
 
     benches = [tiled_nb101(args.rows), suite.load("nb201", "cifar10")]
     print("| encoding | rows | seconds | columns | MB | budget s | ok |")
@@ -83,11 +90,15 @@ def main() -> None:
             budget = BUDGET_S[bench.name]
             ok = seconds <= budget
             failed |= not ok
+            results.setdefault(bench.name, {})[name] = {
+                "seconds": seconds, "rows": out.shape[0], "columns": out.shape[1], "mib": out.nbytes / 2**20,
+                "budget_s": budget}
             print(
                 f"| {bench.name}:{name} | {out.shape[0]:,} | {seconds:.3f} | {out.shape[1]} | "
                 f"{out.nbytes / 2**20:.1f} | {budget:g} | {'yes' if ok else 'NO'} |"
             )
             del out
+    rec.write(args.out, results)
     if failed:
         raise SystemExit("some encodings exceeded their budget")
 

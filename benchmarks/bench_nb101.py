@@ -15,7 +15,10 @@ the official module hash can match).
 Targets: conversion <= 120 s, cold ``suite.load`` <= 1 s and <= 300 MB peak RSS, ``index_of``
 for 10,000 specs <= 1 s.
 
-Usage: ``python benchmarks/bench_nb101.py [--records 423624] [--pool 12000] [--repeats 3]``
+Writes the medians and every run to ``benchmarks/results/bench_nb101.json`` (``--out``), with
+the machine they were taken on (``bench_record.py``).
+
+Usage: ``python benchmarks/bench_nb101.py [--records 423624] [--pool 12000] [--repeats 3] [--out PATH]``
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from bench_record import Recorder, add_out_argument  # beside this script: benchmarks/ is sys.path[0]
 
 WORK = Path(__file__).resolve().parent / "_work" / "nb101"
 
@@ -147,18 +152,22 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=12_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-convert", action="store_true", help="reuse the cache of a previous run (no conversion timing)")
+    add_out_argument(parser, "bench_nb101")
     args = parser.parse_args()
+    rec = Recorder(__file__, vars(args))
     WORK.mkdir(parents=True, exist_ok=True)
     src = WORK / f"nasbench_generated_{args.records}.tfrecord"
     specs_file = WORK / "specs.pkl"
     if args.pool < 10_000:
         parser.error("--pool must be >= 10000: index_of is timed on 10,000 distinct cells")
     stale = specs_file.exists() and not isinstance(pickle.loads(specs_file.read_bytes()), dict)
+    generated_s = None
     if not src.exists() or not specs_file.exists() or stale:
         t = time.perf_counter()
         specs = generate(src, args.records, args.pool)
         specs_file.write_bytes(pickle.dumps(specs))
-        print(f"generated {src.name} ({src.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+        generated_s = time.perf_counter() - t
+        print(f"generated {src.name} ({src.stat().st_size / 1e6:.0f} MB) in {generated_s:.0f} s", file=sys.stderr)
 
     from suite.data.importers.nb101_tfrecord import convert
 
@@ -188,6 +197,23 @@ def main() -> None:
     print(f"| first `arch(ids)` (arch column read) | {med([r['arch'] for r in index]) * 1e3:.0f} ms | - |")
     print(f"| peak RSS after that `arch` | {med([r['arch_rss_mb'] for r in index]):.0f} MB | - |")
     print(f"| for reference: peak RSS of `import suite` alone | {med([r['rss_mb'] for r in baseline]):.0f} MB | - |")
+    medians = {
+        "conversion_s": med(conv),
+        "load_ms": med([r["load"] for r in loads]) * 1e3,
+        "load_rss_mb": med([r["rss_mb"] for r in loads]),
+        "first_metric_ms": med([r["metric"] for r in loads]) * 1e3,
+        "index_of_stored_ms": med([r["index_of"] for r in index]) * 1e3,
+        "index_of_stored_rss_mb": med([r["rss_mb"] for r in index]),
+        "index_of_relabelled_ms": med([r["hashed"] for r in index]) * 1e3,
+        "index_of_relabelled_rss_mb": med([r["hash_rss_mb"] for r in index]),
+        "arch_ms": med([r["arch"] for r in index]) * 1e3,
+        "arch_rss_mb": med([r["arch_rss_mb"] for r in index]),
+        "import_rss_mb": med([r["rss_mb"] for r in baseline]),
+    }
+    rec.write(args.out, {
+        "records": args.records, "architectures": loads[0]["n"], "cache_mb": cache_mb,
+        "tfrecord_mb": src.stat().st_size / 1e6, "generated_s": generated_s, "median": medians,
+        "runs": {"conversion_s": conv, "load": loads, "index_of": index, "import": baseline}})
 
 
 if __name__ == "__main__":

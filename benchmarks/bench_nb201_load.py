@@ -5,7 +5,10 @@ Targets: ``suite.load("nb201", dataset)`` <= 0.2 s in a fresh process; one metri
 and the median is reported. ``import suite`` (numpy + pandas) is reported separately: it is
 the interpreter's fixed cost, paid once per process whatever the data.
 
-Usage: ``python benchmarks/bench_nb201_load.py [--repeats 7] [--root DIR]``
+Writes the medians (milliseconds) and every run to ``benchmarks/results/bench_nb201_load.json``
+(``--out``), with the machine they were taken on (``bench_record.py``).
+
+Usage: ``python benchmarks/bench_nb201_load.py [--repeats 7] [--root DIR] [--out PATH]``
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import platform
 import statistics
 import subprocess
 import sys
+
+from bench_record import Recorder, add_out_argument  # beside this script: benchmarks/ is sys.path[0]
 
 CHILD = r"""
 import json, sys, time
@@ -42,7 +47,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--root", default="")
     parser.add_argument("--dataset", default="cifar10")
+    add_out_argument(parser, "bench_nb201_load")
     args = parser.parse_args()
+    rec = Recorder(__file__, vars(args))
     runs = []
     for _ in range(args.repeats):
         out = subprocess.run([sys.executable, "-c", CHILD, args.dataset, args.root], capture_output=True, text=True, check=True)
@@ -58,6 +65,8 @@ def main() -> None:
     print(f"| `metric('test_acc')`, all 15,625 cells | {med['metric'] * 1e3:.3f} ms | <= 5 ms |")
     print(f"| `metric('valid_acc', seed='sample')` | {med['sample_metric'] * 1e3:.3f} ms | - |")
     print(f"| `index_of` 10,000 cell strings | {med['index_of_10k'] * 1e3:.0f} ms | - |")
+    rec.write(args.out, {"median_ms": {k: v * 1e3 for k, v in med.items()},
+                         "runs_ms": [{k: v * 1e3 for k, v in r.items()} for r in runs]})
 
 
 if __name__ == "__main__":

@@ -24,7 +24,9 @@ Data (what is real and what is not):
 - History: 100 random queried architectures; candidates are all other ids.
 
 Usage: ``python benchmarks/bench_selection.py [--rows 423624] [--sizes 1000 10000 100000]
-[--selectors diverse cluster ...]``. Prints a Markdown table.
+[--selectors diverse cluster ...] [--out PATH]``. Prints a Markdown table and writes every
+row to ``benchmarks/results/bench_selection.json`` (``--out``), with the machine it ran on
+(``bench_record.py``); the worker processes write nothing.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ import sys
 import time
 
 import numpy as np
+
+from bench_record import Recorder, add_out_argument  # beside this script: benchmarks/ is sys.path[0]
 
 NB101_FULL = 423_624
 GENOME_SPACES = {"mutation", "evolution"}
@@ -132,10 +136,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--selectors", nargs="+", default=None, help="default: every registered selector")
     parser.add_argument("--worker", nargs=2, metavar=("NAME", "N"), help=argparse.SUPPRESS)
+    add_out_argument(parser, "bench_selection")
     args = parser.parse_args()
     if args.worker:
         worker(args.worker[0], int(args.worker[1]), args.rows)
         return
+    rec = Recorder(__file__, vars(args))
+    results: dict[str, dict[str, dict]] = {}
 
     from suite.selection import available
 
@@ -151,6 +158,7 @@ def main() -> None:
                 print(out.stderr, file=sys.stderr)
                 continue
             r = json.loads(out.stdout.strip().splitlines()[-1])
+            results.setdefault(name, {})[str(n)] = r
             scored = "" if r["scored"] is None else f"{r['scored']:,}"
             own = f"{r['peak_mb'] - r['setup_mb']:.0f}" if r["reset"] else "n/a (peak not resettable)"
             print(
@@ -158,6 +166,7 @@ def main() -> None:
                 f"{r['seconds']:.3f} | {r['setup_mb']:.0f} | {r['peak_mb']:.0f} | {own} | {scored} |",
                 flush=True,
             )
+    rec.write(args.out, results)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ BOOTSTRAP_SEED = 0
 
 def write_early_stop_report(run_dir: Path, meta: Mapping[str, Any]) -> list[str]:
     """Every table and figure of a finished early-stopping run; returns paths."""
+    require_output(run_dir, "trajectories.parquet")  # before anything is written
     records = select_names(pd.read_parquet(run_dir / "records.parquet"), ["method"], "method")
     out_dir = run_dir / "report"
     out_dir.mkdir(exist_ok=True)

@@ -16,6 +16,7 @@ __all__ = ["write_search_report"]
 
 def write_search_report(run_dir: Path, meta: Mapping[str, Any]) -> list[str]:
     """Every table and figure of a finished search run; returns paths."""
+    require_output(run_dir, "trajectories.parquet")  # before anything is written
     records = select_names(pd.read_parquet(run_dir / "records.parquet"), ["label", "method"], "method")
     out_dir = run_dir / "report"
     out_dir.mkdir(exist_ok=True)

@@ -78,16 +78,20 @@ def sample_efficiency_gain(queries: Sequence[float], budgets: Sequence[float], e
     it, ``seg`` = ``expected_random / mean_queries`` with ``seg_low``/``seg_high``, ``n_runs``
     and ``censored`` (fraction of runs that never reached the target).
     """
+    from scipy.stats import bootstrap
+
     q = np.asarray(queries, dtype=np.float64)
     b = np.asarray(budgets, dtype=np.float64)
     if len(q) == 0:
         raise ValueError("no runs")
     censored = ~np.isfinite(q)
     filled = np.where(censored, b, q)
-    gen = np.random.default_rng(rng)
-    means = filled[gen.integers(0, len(filled), size=(n_boot, len(filled)))].mean(axis=1)
     mean = float(filled.mean())
-    lo, hi = (float(x) for x in np.percentile(means, [2.5, 97.5]))
+    lo = hi = mean  # one run: scipy needs two; every resample of one run is that run
+    if len(filled) > 1:
+        ci = bootstrap((filled,), np.mean, n_resamples=n_boot, method="percentile", vectorized=True,
+                       rng=np.random.default_rng(rng)).confidence_interval
+        lo, hi = float(ci.low), float(ci.high)
     return {"n_runs": int(len(q)), "censored": float(censored.mean()), "mean_queries": mean, "ci_low": lo, "ci_high": hi,
             "expected_random": float(expected_random), "seg": expected_random / mean,
             "seg_low": expected_random / hi, "seg_high": expected_random / lo}
