@@ -9,6 +9,12 @@ Conventions, so that tables from different predictors are comparable:
   ``abs(pearson)``, which hides that).
 - Degenerate inputs (fewer than 2 pairs, a constant side) give NaN, never an exception and
   never a made-up 0; malformed inputs (shape mismatch, bad ``k``) raise ``ValueError``.
+
+Why :func:`bootstrap_ci` keeps its own resampling loop instead of ``scipy.stats.bootstrap``: a
+rank metric is NaN on a resample whose one side is constant, and the rule here (drop those
+resamples; NaN interval only when more than half are) is not scipy's (a NaN in the bootstrap
+distribution makes its whole interval NaN); calling scipy and re-doing the quantiles would not be
+shorter.
 """
 
 from __future__ import annotations

@@ -44,6 +44,14 @@ downloads implicitly. The contract of :func:`download`:
   verified ``F``. A killed process leaves no lock behind (the OS releases it).
 * **Never into the embedded data.** A destination inside the repository's embedded ``data/`` is
   refused (:func:`suite.data.paths.check_not_embedded`).
+
+Why not ``pooch`` (1.9): it checks a hash and renames a temporary into place, but it does not
+resume (each call streams the whole file from byte 0 into a fresh random temporary: no ``Range``,
+no ``If-Range``, no ``416`` handling), deletes bytes that fail the checksum (the contract keeps
+``F.rejected``), raises multi-line ``ValueError`` / ``requests`` exceptions, counts progress in
+nominal chunks rather than bytes received, and would bring ``requests`` (and its four
+dependencies) into the core install. Wrapping it to restore this contract would be longer than
+the transfer code below, so this module keeps the standard library.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ default, and never into the embedded directory: :func:`check_not_embedded` refus
 that resolves to it or inside it (``--out data``, ``NAS_SUITE_DATA=<repo>/data``, a symlink to
 it), so a conversion or download cannot overwrite the reproducible embedded default. Only
 ``scripts/build_embedded.py`` writes there, inside :func:`writing_embedded`.
+
+Why ``platformdirs`` for the per-user default: it knows each platform's per-user data directory
+(and ``$XDG_DATA_HOME``) so this module does not hard-code a Linux path everywhere.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Iterator
+
+import platformdirs
 
 from .._shipped import data_dir
 from ..errors import NasSuiteError
@@ -73,9 +78,13 @@ def check_not_embedded(path: str | os.PathLike[str], error: type[NasSuiteError] 
 
 
 def user_dir() -> Path:
-    """Per-user cache root: ``$XDG_DATA_HOME/nas-suite`` or ``~/.local/share/nas-suite``."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "nas-suite"
+    """Per-user cache root (not created here): ``platformdirs.user_data_path("nas-suite")``.
+
+    Linux: ``$XDG_DATA_HOME/nas-suite``, else ``~/.local/share/nas-suite`` (as before the switch);
+    macOS: ``~/Library/Application Support/nas-suite`` (recent platformdirs: ``$XDG_DATA_HOME`` first);
+    Windows: ``%LOCALAPPDATA%\\nas-suite``.
+    """
+    return platformdirs.user_data_path("nas-suite", appauthor=False)
 
 
 def search_roots(root: str | os.PathLike[str] | None = None) -> list[Path]:
