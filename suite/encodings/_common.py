@@ -37,3 +37,22 @@ def indicators(n: int, width: int, rows: np.ndarray, cols: np.ndarray) -> np.nda
     keep = cols < width
     out.reshape(-1)[rows[keep] * width + cols[keep]] = 1.0
     return out
+
+
+def chain_graph(codes: np.ndarray, adjacency: np.ndarray, n_features: int, first_op: int) -> np.ndarray:
+    """Ops-on-nodes graphs of a fixed topology: float32 ``(n, V*V + V*F)`` = ``[A | H]`` row-major.
+
+    ``codes`` int ``(n, V-2)``: the op code of each inner node (node ``k + 1``); node 0 is the
+    input (feature 0), node ``V-1`` the output (feature 1), an inner node's feature is
+    ``first_op + code``. ``adjacency`` ``(V, V)`` is the same for every row (NB-201's cell,
+    NB-Macro's chain of layers).
+    """
+    n, n_nodes = len(codes), len(adjacency)
+    types = np.empty((n, n_nodes), dtype=np.int64)
+    types[:, 0] = 0
+    types[:, 1:-1] = codes + first_op
+    types[:, -1] = 1
+    out = np.empty((n, n_nodes * n_nodes + n_nodes * n_features), dtype=np.float32)
+    out[:, : n_nodes * n_nodes] = adjacency.reshape(-1)
+    out[:, n_nodes * n_nodes :] = (types[:, :, None] == np.arange(n_features)).reshape(n, n_nodes * n_features)
+    return out

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..data.spaces.nb201 import EDGES, OPS, ordinals_from_codes
 from ..errors import InvalidArchitecture
-from ._common import check_truncate, indicators, require_columns
+from ._common import chain_graph, check_truncate, indicators, require_columns
 from .genome import Genome
 
 if TYPE_CHECKING:
@@ -137,15 +137,7 @@ def graph(archs: pd.DataFrame) -> np.ndarray:
     :func:`suite.encodings.unflatten_graph` ``(X, 8)``.
     """
     codes = op_codes(archs)
-    n = len(codes)
-    types = np.empty((n, N_NODES), dtype=np.int64)
-    types[:, 0] = NODE_TYPES.index("input")
-    types[:, 1:-1] = codes + NODE_TYPES.index(OPS[0])
-    types[:, -1] = NODE_TYPES.index("output")
-    out = np.empty((n, N_NODES * N_NODES + N_NODES * N_FEATURES), dtype=np.float32)
-    out[:, : N_NODES * N_NODES] = ADJACENCY.reshape(-1)
-    out[:, N_NODES * N_NODES :] = (types[:, :, None] == np.arange(N_FEATURES)).reshape(n, N_NODES * N_FEATURES)
-    return out
+    return chain_graph(codes, ADJACENCY, N_FEATURES, NODE_TYPES.index(OPS[0]))
 
 
 class NB201Genome(Genome):

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..data.spaces.nbmacro import N_ARCHS, N_LAYERS, OPS
 from ..errors import InvalidArchitecture, NasSuiteError
-from ._common import require_columns
+from ._common import chain_graph, require_columns
 from .genome import Genome
 
 if TYPE_CHECKING:
@@ -76,15 +76,7 @@ def graph(archs: pd.DataFrame) -> np.ndarray:
     ``2 + choice`` in :data:`NODE_TYPES` order. Split with ``unflatten_graph(X, 10)``.
     """
     codes = layer_codes(archs)
-    n = len(codes)
-    types = np.empty((n, N_NODES), dtype=np.int64)
-    types[:, 0] = NODE_TYPES.index("input")
-    types[:, 1:-1] = codes + NODE_TYPES.index(OPS[0])
-    types[:, -1] = NODE_TYPES.index("output")
-    out = np.empty((n, N_NODES * N_NODES + N_NODES * N_FEATURES), dtype=np.float32)
-    out[:, : N_NODES * N_NODES] = ADJACENCY.reshape(-1)
-    out[:, N_NODES * N_NODES :] = (types[:, :, None] == np.arange(N_FEATURES)).reshape(n, N_NODES * N_FEATURES)
-    return out
+    return chain_graph(codes, ADJACENCY, N_FEATURES, NODE_TYPES.index(OPS[0]))
 
 
 class NBMacroGenome(Genome):

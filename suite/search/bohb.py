@@ -59,7 +59,7 @@ import numpy as np
 from ..errors import NasSuiteError
 from .base import Searcher
 from .oracle import Oracle, SearchResult
-from .tpe import TPEDensity, check_tpe_params, fit_tpe, propose
+from .tpe import TPEDensity, fit_tpe, propose, set_tpe_params
 
 if TYPE_CHECKING:
     from ..encodings.genome import Genome
@@ -98,16 +98,10 @@ class BOHB(Searcher):
             schedules = sorted(int(s) for s in schedules)
         if not eta > 1:
             raise NasSuiteError(f"eta must be > 1, got {eta!r}")
-        check_tpe_params(top_n_percent, num_samples, random_fraction, bandwidth_factor, min_bandwidth,
-                         min_points_in_model)
         self.schedules = schedules
         self.eta = eta
-        self.top_n_percent = top_n_percent
-        self.num_samples = num_samples
-        self.random_fraction = random_fraction
-        self.bandwidth_factor = bandwidth_factor
-        self.min_bandwidth = min_bandwidth
-        self.min_points_in_model = min_points_in_model
+        set_tpe_params(self, top_n_percent, num_samples, random_fraction, bandwidth_factor, min_bandwidth,
+                       min_points_in_model)
 
     def ladder(self, oracle: Oracle) -> list[int]:
         """The rungs: ``schedules``, or every recorded schedule of the observed metric up to the objective's."""

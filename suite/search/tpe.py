@@ -54,7 +54,7 @@ from .oracle import Oracle, SearchResult
 if TYPE_CHECKING:
     from ..encodings.genome import Genome
 
-__all__ = ["ProductKDE", "TPEDensity", "fit_tpe", "propose", "TPE", "check_tpe_params"]
+__all__ = ["ProductKDE", "TPEDensity", "fit_tpe", "propose", "TPE", "set_tpe_params"]
 
 #: HpBandSter's floor on l(x) and g(x) before the ratio is taken
 _FLOOR = np.log(1e-32)
@@ -197,9 +197,11 @@ def propose(density: TPEDensity, genome: Genome, allowed: np.ndarray, rng: np.ra
     return int(cand[np.argmax(density.log_ratio(genome.encode(cand)))])
 
 
-def check_tpe_params(top_n_percent: int, num_samples: int, random_fraction: float, bandwidth_factor: float,
-                     min_bandwidth: float, min_points_in_model: int | None) -> None:
-    """One-line errors for model settings outside their ranges (at construction, before any query)."""
+def set_tpe_params(searcher: object, top_n_percent: int, num_samples: int, random_fraction: float,
+                   bandwidth_factor: float, min_bandwidth: float, min_points_in_model: int | None) -> None:
+    """Check the density model's settings and store them on ``searcher`` (TPE and BOHB share them).
+
+    One-line errors for settings outside their ranges, at construction, before any query."""
     if not 0 < top_n_percent < 100:
         raise NasSuiteError(f"top_n_percent must be in (0, 100), got {top_n_percent!r}")
     if int(num_samples) != num_samples or num_samples < 1:
@@ -212,6 +214,11 @@ def check_tpe_params(top_n_percent: int, num_samples: int, random_fraction: floa
         raise NasSuiteError(f"min_bandwidth must be in (0, 1), got {min_bandwidth!r}")
     if min_points_in_model is not None and (int(min_points_in_model) != min_points_in_model or min_points_in_model < 1):
         raise NasSuiteError(f"min_points_in_model must be a positive integer or None, got {min_points_in_model!r}")
+    settings = {"top_n_percent": top_n_percent, "num_samples": num_samples, "random_fraction": random_fraction,
+                "bandwidth_factor": bandwidth_factor, "min_bandwidth": min_bandwidth,
+                "min_points_in_model": min_points_in_model}
+    for key, value in settings.items():
+        setattr(searcher, key, value)
 
 
 class TPE(Searcher):
@@ -234,14 +241,8 @@ class TPE(Searcher):
     def __init__(self, top_n_percent: int = 15, num_samples: int = 64, random_fraction: float = 1 / 3,
                  bandwidth_factor: float = 3.0, min_bandwidth: float = 1e-3,
                  min_points_in_model: int | None = None) -> None:
-        check_tpe_params(top_n_percent, num_samples, random_fraction, bandwidth_factor, min_bandwidth,
-                         min_points_in_model)
-        self.top_n_percent = top_n_percent
-        self.num_samples = num_samples
-        self.random_fraction = random_fraction
-        self.bandwidth_factor = bandwidth_factor
-        self.min_bandwidth = min_bandwidth
-        self.min_points_in_model = min_points_in_model
+        set_tpe_params(self, top_n_percent, num_samples, random_fraction, bandwidth_factor, min_bandwidth,
+                       min_points_in_model)
 
     def search(self, oracle: Oracle, rng: np.random.Generator) -> SearchResult:
         from ..encodings.genome import genome_for
