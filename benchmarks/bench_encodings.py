@@ -1,9 +1,9 @@
-"""Speed of every registered encoding over a whole search space (budgets in the task brief).
+"""Speed of every registered encoding over a whole search space (budgets below).
 
 Budgets: all 423,624 NB-101 cells <= 10 s and all 15,625 NB-201 cells <= 0.5 s per encoding.
 
 NB-201 uses the embedded cache as is (all 15,625 cells). The full NB-101 table is not
-available here (the embedded cache holds 292 real cells), so the NB-101 frame is those 292
+shipped (the embedded cache holds 292 real cells), so the NB-101 frame is those 292
 rows tiled to 423,624 rows (row ``r`` is real cell ``r % 292``, ids renumbered). Every encoder
 is linear in rows and does no per-distinct-cell caching of adjacency masks (only the ``ops``
 strings are factorised, and the full space has at most 364 distinct ones, more than the 292

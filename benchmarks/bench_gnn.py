@@ -7,8 +7,10 @@ for the best tree/GNN predictor at 1,000 training cells and >= 0.45 at 100.
 
 Architectures are encoded as NB-201 op-on-node graphs (V = 8, F = 7) by ``suite.encodings``.
 
-Usage: ``python benchmarks/bench_gnn.py [--n-train 100 1000] [--seeds 5] [--set epochs=100 lr=3e-3]``
-Prints a markdown table; nothing is written to disk.
+Usage: ``python benchmarks/bench_gnn.py [--n-train 100 1000] [--seeds 5] [--set epochs=100 lr=3e-3]
+[--out PATH]``. Prints a markdown table and writes every run and the summary per training size
+(``by_n_train.<n>``: mean and max seconds, tau mean, sd with ddof=1, min) to
+``benchmarks/results/bench_gnn.json`` (``--out``), with the machine it ran on (``bench_record.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy as np
 from scipy.stats import kendalltau
 
 import suite
+from bench_record import Recorder, add_out_argument  # beside this script: benchmarks/ is sys.path[0]
 from suite.encodings import encode, graph_shape
 from suite.predictors.gnn import GCNRegressor
 
@@ -47,7 +50,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--n-test", type=int, default=200)
     parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE", help="override GCNRegressor params")
+    add_out_argument(parser, "bench_gnn")
     args = parser.parse_args()
+    rec = Recorder(__file__, vars(args))
     overrides = {k: ast.literal_eval(v) for k, v in (item.split("=", 1) for item in args.set)}
 
     bench = suite.load("nb201", "cifar10")
@@ -65,11 +70,17 @@ def main() -> None:
         print(f"| {r['n_train']} | {r['seed']} | {r['fit']:.1f} | {r['predict']:.2f} | {r['fit'] + r['predict']:.1f} | {r['tau']:.3f} |")
     print("\n| n_train | mean total s | max total s | mean tau | sd tau | min tau |")
     print("|---:|---:|---:|---:|---:|---:|")
+    summary = {}
     for n in args.n_train:
         sub = [r for r in rows if r["n_train"] == n]
         tot = np.array([r["fit"] + r["predict"] for r in sub])
         tau = np.array([r["tau"] for r in sub])
-        print(f"| {n} | {tot.mean():.1f} | {tot.max():.1f} | {tau.mean():.3f} | {tau.std(ddof=1) if len(tau) > 1 else 0:.3f} | {tau.min():.3f} |")
+        sd = tau.std(ddof=1) if len(tau) > 1 else 0.0
+        print(f"| {n} | {tot.mean():.1f} | {tot.max():.1f} | {tau.mean():.3f} | {sd:.3f} | {tau.min():.3f} |")
+        summary[str(n)] = {"total_s_mean": tot.mean(), "total_s_max": tot.max(), "tau_mean": tau.mean(), "tau_sd": sd,
+                           "tau_min": tau.min(), "seeds": len(sub)}
+    rec.write(args.out, {"model": {k: v for k, v in params.items() if k != "random_state"}, "by_n_train": summary,
+                         "runs": rows})
 
 
 if __name__ == "__main__":

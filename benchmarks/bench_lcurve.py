@@ -12,7 +12,11 @@ the incumbent starting at the best training cell: a measure of the predictor as 
 The search-time version (the SRM fitted and refitted by the search itself) is the ``srm-random``
 method of ``suite.search.early_stopping``, run by the ``early-stop-nb201`` config.
 
-Usage: ``python benchmarks/bench_lcurve.py [--repeats 10] [--search 100]``
+Writes both tables (per model and prefix: mean and sd of each metric, mean fit/predict seconds;
+per prefix: the early-stopping replay) to ``benchmarks/results/bench_lcurve.json`` (``--out``),
+with the machine it ran on (``bench_record.py``).
+
+Usage: ``python benchmarks/bench_lcurve.py [--repeats 10] [--search 100] [--out PATH]``
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from sklearn.base import clone
 from sklearn.metrics import r2_score
 
 import suite
+from bench_record import Recorder, add_out_argument  # beside this script: benchmarks/ is sys.path[0]
 from suite.metrics import spearman
 from suite.predictors.arch_features import arch_features
 from suite.predictors.lcurve import CurveExtrapolation, LastSeenValue, SequentialRegressionModel
@@ -76,7 +81,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--search", type=int, default=100, help="random-search draws of the tuned ν-SVR")
+    add_out_argument(parser, "bench_lcurve")
     args = parser.parse_args()
+    rec = Recorder(__file__, vars(args))
+    results: dict[str, Any] = {"models": {}, "early_stopping": {}}
 
     bench = suite.load("nb201", "cifar10")
     ids = np.arange(200)
@@ -107,6 +115,10 @@ def main() -> None:
                 t_fit.append(t1 - t0)
                 t_pred.append(t2 - t1)
             ms = lambda v: f"{np.mean(v):.3f} ± {np.std(v):.3f}"  # noqa: E731
+            results["models"].setdefault(name, {})[f"{frac:.0%}"] = {
+                "epochs": tau, "r2_mean": np.mean(r2), "r2_sd": np.std(r2), "kendall_mean": np.mean(kt),
+                "kendall_sd": np.std(kt), "spearman_mean": np.mean(sp), "spearman_sd": np.std(sp),
+                "fit_s": np.mean(t_fit), "predict_s": np.mean(t_pred)}
             print(f"| {name} | {tau} ep ({frac:.0%}) | {ms(r2)} | {ms(kt)} | {ms(sp)} | "
                   f"{np.mean(t_fit):.3f} | {np.mean(t_pred):.3f} |")
 
@@ -123,9 +135,14 @@ def main() -> None:
             speed.append(r[0])
             regret.append(r[1])
             stopped.append(r[2])
+        results["early_stopping"][f"{frac:.0%}"] = {
+            "epochs": tau, "speedup_mean": np.mean(speed), "speedup_sd": np.std(speed), "regret_mean": np.mean(regret),
+            "regret_sd": np.std(regret), "stopped_mean": np.mean(stopped), "optimum_kept": sum(r == 0 for r in regret),
+            "repeats": len(regret)}
         print(f"| {tau} ep ({frac:.0%}) | {np.mean(speed):.2f} ± {np.std(speed):.2f} | "
               f"{np.mean(regret):.3f} ± {np.std(regret):.3f} | {np.mean(stopped):.1f} | "
               f"{sum(r == 0 for r in regret)}/{len(regret)} |")
+    rec.write(args.out, results)
 
 
 if __name__ == "__main__":

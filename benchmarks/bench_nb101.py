@@ -1,6 +1,6 @@
-"""NAS-Bench-101 at full size: conversion, cold load, memory and index_of (targets in the README).
+"""NAS-Bench-101 at full size: conversion, cold load, memory and index_of.
 
-The official files cannot be downloaded here, so this script writes a tfrecord in the official
+The official files are not shipped with nas-suite, so this script writes a tfrecord in the official
 layout with 423,624 records, one per architecture (108-epoch budget, evaluation points at
 epochs 0/54/108, as in ``nasbench_only108``, whose real file has 3 such records per cell).
 Cell structures come from a pool of distinct, valid cells drawn at random with their real

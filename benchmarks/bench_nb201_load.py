@@ -1,4 +1,4 @@
-"""Load and query speed of the embedded NAS-Bench-201 cache (targets in the README).
+"""Load and query speed of the embedded NAS-Bench-201 cache.
 
 Targets: ``suite.load("nb201", dataset)`` <= 0.2 s in a fresh process; one metric for all
 15,625 cells <= 5 ms. Each measurement runs in a new interpreter (so nothing is warm), repeated,

@@ -1,6 +1,6 @@
 """nas-suite vs the official NATS-Bench API, side by side on the same full-size NATS-tss archive.
 
-The official archives cannot be downloaded here, so the script first writes a full-size
+The official archives are not shipped with nas-suite, so the script first writes a full-size
 stand-in in both official layouts (``nb201_standin.py`` beside this script, with the writers of
 ``suite.testing.nb201``), from the same records:
 
@@ -49,7 +49,8 @@ identical values) against ours, value by value; against the embedded tables (``s
 on ``data/``) for the fields taken from them; and on ``--agree-cells`` random cells, per seed
 and at intermediate epochs, official answers against our cache and the embedded tables.
 
-Output: a Markdown table on stdout, every raw measurement as JSON (``--json``). Files under
+Output: a Markdown table on stdout, every raw measurement as JSON (``--json``; default at full
+size ``benchmarks/results/nats_side_by_side.json``, with the machine facts of ``bench_record.py``). Files under
 ``--work`` (git-ignored): at full size ~6 GB (the archive in both layouts, 2.5 + 2.6 GB, the
 1,000-cell single file, our caches), replacing a stand-in of an earlier version; ``--cells N``
 writes a separate small archive of the first N cells under ``WORK/cells-N/`` (smoke tests).
@@ -84,6 +85,7 @@ from typing import Any
 import numpy as np
 
 import nb201_standin as standin  # beside this script: benchmarks/ is sys.path[0] when it runs
+from bench_record import RESULTS, machine
 from suite.testing import nb201 as fx
 
 REPO = Path(__file__).resolve().parents[1]
@@ -679,7 +681,8 @@ def main() -> None:
     parser.add_argument("--prepare-only", action="store_true",
                         help="write the stand-in and the nats_bench venv, then exit (untimed; may share busy cores)")
     parser.add_argument("--json", type=Path, default=None,
-                        help="raw results (default WORK/nats_side_by_side.json, WORK/cells-N/... with --cells)")
+                        help="raw results (default benchmarks/results/nats_side_by_side.json at full size, "
+                             "WORK/cells-N/nats_side_by_side.json with --cells)")
     args = parser.parse_args()
 
     cells = min(args.cells, N_ARCHS)
@@ -725,7 +728,9 @@ def main() -> None:
         "official": {"fast": fast, "slow": slow},
         "agreement": agree,
     }
-    out = args.json or base / "nats_side_by_side.json"
+    res["machine_facts"] = machine()  # cores, CPU, memory, Python, load average (bench_record.py)
+    res["date"] = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    out = args.json or (RESULTS if cells == N_ARCHS else base) / "nats_side_by_side.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=1) + "\n")
     print(markdown(res))

@@ -8,6 +8,10 @@ same for the bare lookup: :meth:`Oracle.query` of pre-drawn ids plus the traject
 the floor any searcher pays (the limit). Overhead = searcher time per query - lookup time per
 query; the ratio says how many table lookups one query of the searcher costs.
 
+Writes the table to ``benchmarks/results/search_overhead.md`` (``--out``) and the same rows
+(seconds per query, overhead, ratio), with the machine they were taken on (``bench_record.py``),
+to the ``.json`` beside it.
+
 Usage: ``python benchmarks/bench_search_overhead.py [--queries 200] [--repeats 3] [--out FILE]``
 """
 
@@ -22,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 import suite
+from bench_record import Recorder  # beside this script: benchmarks/ is sys.path[0]
 from suite.extras import installed
 from suite.search import SEARCHERS, Budget, Objective, Oracle, objective_tables, run_search
 
@@ -47,6 +52,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "search_overhead.md")
     args = parser.parse_args()
+    rec = Recorder(__file__, vars(args))
     bench = suite.load("nb201", "cifar10")
     objective = Objective(schedule=200, noise="query", cost_metric="train_time")
     tables = objective_tables(bench, objective, np.random.default_rng(0))
@@ -80,6 +86,9 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print(text)
+    rec.write(args.out.with_suffix(".json"), {
+        "searchers": {n: {"per_query_ms": t * 1e3, "overhead_ms": o * 1e3, "lookups_per_query": r} for n, t, o, r in rows},
+        "skipped": skipped})
 
 
 if __name__ == "__main__":

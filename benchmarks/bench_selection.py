@@ -9,7 +9,7 @@ working memory). If the reset is refused, the peak is the whole process's and sa
 
 Data (what is real and what is not):
 
-- The full NB-101 table is not available here (the embedded cache holds 292 real cells), so the
+- The full NB-101 table is not shipped (the embedded cache holds 292 real cells), so the
   feature-based selectors (``uniform``, ``full``, ``diverse``, ``cluster``, ``guided``) get an
   NB-101-sized encoding built from it: the 292 real ``adjacency_onehot`` rows (36 columns)
   tiled to 423,624 rows, and in every copy but the first each of the 21 adjacency bits flipped

@@ -1,6 +1,6 @@
 """Hostile and clumsy inputs against the ``nas-suite`` command and the query API; counts the outcomes.
 
-Usage (from anywhere; about 10 minutes on 2 cores, ``--quick`` under 2)::
+Usage (from anywhere; minutes, ``--quick`` one or two; the JSON records the wall time and the machine)::
 
     python benchmarks/fuzz_inputs.py            # every case -> benchmarks/results/fuzz_inputs.json
     python benchmarks/fuzz_inputs.py --quick    # a small subset -> benchmarks/results/fuzz_inputs_quick.json
@@ -64,6 +64,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+from bench_record import machine  # beside this script: benchmarks/ is sys.path[0]
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -927,7 +929,8 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarise(outcomes)
     result = {**summary, "quick": args.quick, "timeout_s": args.timeout, "jobs": args.jobs,
               "wall_s": round(time.perf_counter() - t0, 1), "commit": _git_commit(),
-              "python": sys.version.split()[0],
+              "python": sys.version.split()[0], "machine": machine(),
+              "date": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
               "cases": [{"group": o.case.group, "name": o.case.name, "expect": o.case.expect, "outcome": o.outcome,
                          "rc": o.rc, "seconds": o.seconds, "command": o.command, "stderr": o.stderr,
                          **({"traceback": o.traceback} if o.traceback else {})} for o in outcomes]}

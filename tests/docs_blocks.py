@@ -1,4 +1,5 @@
-"""The code blocks of the guides (``docs/guides/*.md``): how they are read, and a runner that executes them.
+"""The code blocks of the guides (``docs/guides/*.md``, ``docs/usage/*.md`` and ``README.md``): how they
+are read, and a runner that executes them.
 
 Every fenced block of a guide is either executed by ``tests/test_docs.py`` or explicitly marked
 as not executed, so a guide cannot silently drift from the code. The conventions:

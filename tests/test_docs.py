@@ -1,7 +1,8 @@
-"""The documentation: the guides' code runs as written, and the site builds in strict mode.
+"""The documentation: the pages' code runs as written, and the site builds in strict mode.
 
-* Every fenced block of ``docs/guides/*.md`` is executed or explicitly marked as not executed
-  (conventions: ``tests/docs_blocks.py``). Each guide runs in a fresh directory in its own
+* Every fenced block of ``docs/guides/*.md``, of the user guide ``docs/usage/*.md`` and of the
+  front page ``README.md`` is executed or explicitly marked as not executed (conventions:
+  ``tests/docs_blocks.py``). Each page runs in a fresh directory in its own
   process (so a guide that registers a searcher cannot leak it into other tests), with an empty
   ``$NAS_SUITE_DATA`` and per-user directory: loads fall back to the embedded ``data/``, and
   imports write under the temporary directory.
@@ -23,8 +24,10 @@ from extras import needs_extra
 
 REPO = Path(__file__).resolve().parents[1]
 GUIDES = sorted((REPO / "docs" / "guides").glob("*.md"))
+#: every page whose blocks run: the guides, the user guide and the README (the front page)
+PAGES = [*GUIDES, *sorted((REPO / "docs" / "usage").glob("*.md")), REPO / "README.md"]
 RUNNER = Path(__file__).resolve().parent / "docs_blocks.py"
-#: seconds one guide may take (the whole set runs in about a minute on 2 cores)
+#: seconds one page may take (the whole set runs in about a minute and a half on 2 cores)
 GUIDE_TIMEOUT = 300
 
 
@@ -33,15 +36,19 @@ def _guide_param(page: Path) -> object:
     marks = [pytest.mark.slow] if "slow" in options else []
     if options.get("extra"):
         marks.append(getattr(pytest.mark, f"needs_{options['extra']}"))
-    return pytest.param(page, marks=marks, id=page.stem)
+    return pytest.param(page, marks=marks, id=page.relative_to(REPO).with_suffix("").as_posix())
 
 
 def test_there_are_guides():
     assert len(GUIDES) >= 8, [p.name for p in GUIDES]
 
 
-def test_every_guide_block_is_executed_or_marked():
-    found = [p for page in GUIDES for p in problems(read_blocks(page, str(page.relative_to(REPO))))]
+def test_there_are_user_guide_pages_and_a_readme():
+    assert len(PAGES) - len(GUIDES) >= 2 and PAGES[-1].is_file(), [p.name for p in PAGES]
+
+
+def test_every_block_is_executed_or_marked():
+    found = [p for page in PAGES for p in problems(read_blocks(page, str(page.relative_to(REPO))))]
     assert not found, "\n".join(found)
 
 
@@ -75,8 +82,8 @@ def _guide_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-@pytest.mark.parametrize("page", [_guide_param(p) for p in GUIDES])
-def test_guide_runs(page: Path, tmp_path: Path):
+@pytest.mark.parametrize("page", [_guide_param(p) for p in PAGES])
+def test_page_runs(page: Path, tmp_path: Path):
     extra = page_options(page).get("extra")
     if extra:
         needs_extra(extra)

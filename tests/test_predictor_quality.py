@@ -3,7 +3,7 @@
 Target: 200-epoch validation accuracy (seed mean); uniform random split; 200 test architectures;
 20 seeds; Kendall tau averaged over seeds. Floors: the best of {rf, xgb, lgb, gnn} reaches
 tau >= 0.70 with 1,000 training architectures and >= 0.45 with 100. XGBoost is the model run
-here (it carries the floor: measured 0.741 +- 0.025 and 0.500 +- 0.056, see the README); the
+here (it carries the floor: measured 0.741 +- 0.025 and 0.500 +- 0.056, see docs/performance.md); the
 other three are measured by ``benchmarks/bench_predictors.py``.
 """
 
