@@ -51,6 +51,17 @@ def installed(extra: str) -> bool:
     return all(importlib.util.find_spec(module) is not None for module in _known(extra))
 
 
+def check_installed(extra: str, feature: str) -> None:
+    """Raise the one-line :class:`MissingExtra` now if ``extra`` is not installed, without importing it.
+
+    For checks when a spec is read (a searcher's constructor, a predictor grid's validation), so
+    that a missing library fails before any run starts; ``feature`` names what needs it.
+    """
+    if not installed(extra):
+        modules = ", ".join(_known(extra))
+        raise MissingExtra(f"{feature} needs the '{extra}' extra ({modules} is not installed); {install_hint(extra)}")
+
+
 def require(extra: str, feature: str, module: str | None = None) -> ModuleType:
     """Import ``module`` (default: the extra's first module) or raise :class:`MissingExtra`.
 

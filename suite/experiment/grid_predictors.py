@@ -64,13 +64,11 @@ def fidelities(spec: ExperimentSpec, predictor: Predictor) -> tuple[int, ...]:
 
 def validate(spec: ExperimentSpec, bench: Benchmark, resolved: dict[str, Predictor]) -> None:
     """Refuse, with one line naming the key, anything that would make a cell fail (module docstring)."""
-    from ..extras import EXTRA_MODULES, MissingExtra, install_hint, installed
+    from ..extras import check_installed
 
     for label, predictor in resolved.items():
-        if predictor.extra and not installed(predictor.extra):
-            modules = ", ".join(EXTRA_MODULES.get(predictor.extra, (predictor.extra,)))
-            raise MissingExtra(f"predictor {label!r} needs the '{predictor.extra}' extra ({modules} is not installed); "
-                               f"{install_hint(predictor.extra)}")
+        if predictor.extra:
+            check_installed(predictor.extra, f"predictor {label!r}")
     for label, predictor in resolved.items():
         for fidelity in fidelities(spec, predictor):
             _check_inputs(label, cell_inputs(spec, predictor, fidelity), bench)

@@ -50,7 +50,6 @@ import numpy as np
 
 from ..encodings.genome import Genome, genome_for
 from ..errors import NasSuiteError
-from ..extras import installed, require
 from ..registry import resolve
 from .base import Searcher
 from .oracle import Oracle, SearchResult
@@ -62,7 +61,6 @@ __all__ = [
     "Config",
     "ParameterSpace",
     "UniformAskTell",
-    "check_extra",
     "check_max_invalid",
     "expected_queries",
     "quiet_loggers",
@@ -144,16 +142,6 @@ class ParameterSpace:
     def config(self, vector: np.ndarray) -> dict[str, int]:
         """``{name: choice index}`` of an int ``(L,)`` vector (e.g. a table cell's genome)."""
         return {n: int(v) for n, v in zip(self.names, np.asarray(vector).reshape(-1))}
-
-
-def check_extra(extra: str, feature: str) -> None:
-    """Raise the one-line :class:`~suite.extras.MissingExtra` now if ``extra`` is not installed.
-
-    Cheap (no import): searchers call it at construction, so that a search experiment naming
-    a library that is not installed fails when its spec is read, before any run starts.
-    """
-    if not installed(extra):
-        require(extra, feature)  # raises MissingExtra with the project's install hint
 
 
 def check_max_invalid(name: str, max_invalid: Any) -> None:

@@ -31,8 +31,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import NasSuiteError
-from ..extras import require
-from .ask_tell import AskTellLoop, AskTellOptimizer, ParameterSpace, check_extra, check_max_invalid, quiet_loggers
+from ..extras import check_installed, require
+from .ask_tell import AskTellLoop, AskTellOptimizer, ParameterSpace, check_max_invalid, quiet_loggers
 from .oracle import Oracle
 
 __all__ = ["SAMPLERS", "OptunaAskTell", "OptunaSearch"]
@@ -86,10 +86,9 @@ class OptunaSearch(AskTellLoop):
         if sampler not in SAMPLERS:
             raise NasSuiteError(f"optuna: unknown sampler {sampler!r}; available: {', '.join(SAMPLERS)}")
         check_max_invalid(self.name, max_invalid)
-        check_extra("optuna", "the optuna searcher")
         if sampler == "gp":
-            check_extra("torch", "optuna's GPSampler")
-        optuna = require("optuna", "the optuna searcher")
+            check_installed("torch", "optuna's GPSampler")
+        optuna = require("optuna", "the optuna searcher")  # imported now: the sampler's signature is checked
         accepted = inspect.signature(getattr(optuna.samplers, SAMPLERS[sampler]).__init__).parameters
         bad = sorted(set(sampler_params or {}) - set(accepted) | ({"seed"} & set(sampler_params or {})))
         if bad:

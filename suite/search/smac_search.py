@@ -44,12 +44,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import NasSuiteError
-from ..extras import require
+from ..extras import check_installed, require
 from .ask_tell import (
     AskTellLoop,
     AskTellOptimizer,
     ParameterSpace,
-    check_extra,
     check_max_invalid,
     expected_queries,
     quiet_loggers,
@@ -118,7 +117,7 @@ class SmacSearch(AskTellLoop):
         if facade not in FACADES:
             raise NasSuiteError(f"smac: unknown facade {facade!r}; available: {', '.join(FACADES)}")
         check_max_invalid(self.name, max_invalid)
-        check_extra("smac", "the smac searcher")
+        check_installed("smac", "the smac searcher")
 
     @contextlib.contextmanager
     def quiet(self) -> Iterator[None]:
